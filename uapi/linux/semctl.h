@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * semctl: kernel counting semaphores handed out as file descriptors.
+ *
+ * /dev/semctl takes the device ioctls (create, open, unlink); each returns
+ * a new file descriptor for one semaphore, which takes the semaphore
+ * ioctls (acquire, release, query) and eventfd-style read/write/poll.
+ *
+ * Every argument struct starts with a __u32 size that the caller sets to
+ * sizeof() the struct it was compiled with. The kernel accepts any size
+ * from the first published one (SEMCTL_*_SIZE_VER0) up to one page: bytes
+ * it does not know must be zero (else E2BIG), fields a caller's struct
+ * lacks take their zero default. Output structs are written up to the
+ * caller's size. The size bits of the ioctl number are ignored so that a
+ * struct can grow without changing its ioctl number.
+ *
+ * Unknown flags and non-zero reserved fields are rejected with EINVAL.
+ */
+#ifndef _UAPI_LINUX_SEMCTL_H
+#define _UAPI_LINUX_SEMCTL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Longest name, in bytes, without the terminating NUL. */
+#define SEMCTL_NAME_MAX		255
+
+/* Largest value and maximum; bit 63 is kept for a future fast path. */
+#define SEMCTL_VALUE_MAX	0x7fffffffffffffffULL
+
+/* Flags shared by create and open: how the new fd behaves. */
+#define SEMCTL_FD_NOCLOEXEC	(1U << 0)	/* fd survives execve() */
+#define SEMCTL_FD_NONBLOCK	(1U << 1)	/* O_NONBLOCK: read() never waits */
+#define SEMCTL_FD_UNDO		(1U << 2)	/* read() acquires with undo */
+
+/* create only */
+#define SEMCTL_CREATE_EXCL	(1U << 8)	/* EEXIST if the name exists */
+
+/* open only: the rights the fd keeps; neither means both */
+#define SEMCTL_OPEN_READ	(1U << 9)	/* query, poll */
+#define SEMCTL_OPEN_WRITE	(1U << 10)	/* acquire, release, read, write */
+
+/**
+ * struct semctl_create - argument of SEMCTL_IOC_CREATE
+ * @size:	sizeof(struct semctl_create)
+ * @flags:	SEMCTL_FD_* and SEMCTL_CREATE_EXCL
+ * @value:	initial value, at most @max
+ * @max:	maximum value, 1..SEMCTL_VALUE_MAX; 0 means SEMCTL_VALUE_MAX
+ * @name:	user pointer to a NUL-terminated name, 0 for an anonymous
+ *		semaphore. 1..SEMCTL_NAME_MAX bytes, no '/'.
+ * @mode:	permission bits (0777 at most) checked by SEMCTL_IOC_OPEN
+ * @reserved:	must be 0
+ *
+ * Returns a new fd with read and write rights. Without SEMCTL_CREATE_EXCL
+ * an existing name is opened instead (as SEMCTL_IOC_OPEN with both
+ * rights); @value, @max and @mode are then not used.
+ */
+struct semctl_create {
+	__u32 size;
+	__u32 flags;
+	__u64 value;
+	__u64 max;
+	__u64 name;
+	__u32 mode;
+	__u32 reserved;
+};
+#define SEMCTL_CREATE_SIZE_VER0	40
+
+/**
+ * struct semctl_open - argument of SEMCTL_IOC_OPEN
+ * @size:	sizeof(struct semctl_open)
+ * @flags:	SEMCTL_FD_* and SEMCTL_OPEN_READ / SEMCTL_OPEN_WRITE
+ * @name:	user pointer to the NUL-terminated name
+ *
+ * Returns a new fd; ENOENT if the name does not exist, EACCES if the
+ * semaphore's mode denies a right asked for.
+ */
+struct semctl_open {
+	__u32 size;
+	__u32 flags;
+	__u64 name;
+};
+#define SEMCTL_OPEN_SIZE_VER0	16
+
+/**
+ * struct semctl_unlink - argument of SEMCTL_IOC_UNLINK
+ * @size:	sizeof(struct semctl_unlink)
+ * @flags:	must be 0
+ * @name:	user pointer to the NUL-terminated name
+ *
+ * Removes the name. Open fds keep working; the semaphore is freed when
+ * its last fd is closed. Only the owner or CAP_IPC_OWNER may unlink.
+ */
+struct semctl_unlink {
+	__u32 size;
+	__u32 flags;
+	__u64 name;
+};
+#define SEMCTL_UNLINK_SIZE_VER0	16
+
+/* acquire flags */
+#define SEMCTL_ACQUIRE_TRY	(1U << 0)	/* EAGAIN instead of waiting */
+#define SEMCTL_ACQUIRE_UNDO	(1U << 1)	/* give back on last close */
+#define SEMCTL_ACQUIRE_TIMEOUT	(1U << 2)	/* @timeout_ns is used */
+#define SEMCTL_ACQUIRE_ABSTIME	(1U << 3)	/* ... as an absolute time */
+#define SEMCTL_ACQUIRE_REALTIME	(1U << 4)	/* ... on CLOCK_REALTIME */
+
+/**
+ * struct semctl_acquire - argument of SEMCTL_IOC_ACQUIRE
+ * @size:	sizeof(struct semctl_acquire)
+ * @flags:	SEMCTL_ACQUIRE_*
+ * @count:	units to take at once, 1..max of the semaphore
+ * @timeout_ns:	with SEMCTL_ACQUIRE_TIMEOUT: nanoseconds from now, or with
+ *		SEMCTL_ACQUIRE_ABSTIME the deadline in nanoseconds on
+ *		CLOCK_MONOTONIC (CLOCK_REALTIME with SEMCTL_ACQUIRE_REALTIME).
+ *		Must be 0 without SEMCTL_ACQUIRE_TIMEOUT.
+ *
+ * Waiters are served in arrival order. Returns 0 with the units taken,
+ * or fails with EAGAIN (try), ETIMEDOUT, EINTR. When a signal interrupts
+ * a relative timeout, @timeout_ns is updated to the time left, so a
+ * restart (SA_RESTART) never extends the wait.
+ */
+struct semctl_acquire {
+	__u32 size;
+	__u32 flags;
+	__u64 count;
+	__u64 timeout_ns;
+};
+#define SEMCTL_ACQUIRE_SIZE_VER0	24
+
+/**
+ * struct semctl_release - argument of SEMCTL_IOC_RELEASE
+ * @size:	sizeof(struct semctl_release)
+ * @flags:	must be 0
+ * @count:	units to give back, at least 1
+ * @previous:	out: the value before the release
+ *
+ * All or nothing: EOVERFLOW if the value would exceed the maximum.
+ * Units this fd holds with undo are paid back first.
+ */
+struct semctl_release {
+	__u32 size;
+	__u32 flags;
+	__u64 count;
+	__u64 previous;
+};
+#define SEMCTL_RELEASE_SIZE_VER0	24
+
+/* query flags (out) */
+#define SEMCTL_INFO_NAMED	(1U << 0)	/* created with a name */
+#define SEMCTL_INFO_UNLINKED	(1U << 1)	/* ... since unlinked */
+#define SEMCTL_INFO_READ	(1U << 2)	/* this fd may query, poll */
+#define SEMCTL_INFO_WRITE	(1U << 3)	/* this fd may acquire, release */
+#define SEMCTL_INFO_FD_UNDO	(1U << 4)	/* fd opened with SEMCTL_FD_UNDO */
+
+/**
+ * struct semctl_info - argument of SEMCTL_IOC_QUERY
+ * @size:	in: sizeof(struct semctl_info); every other field is out
+ * @flags:	SEMCTL_INFO_*
+ * @value:	units available now
+ * @max:	maximum value
+ * @waiters:	tasks and requests queued in acquire
+ * @undo:	units this open file holds with undo
+ * @uid:	owner (named semaphores; the creator otherwise)
+ * @gid:	group
+ * @mode:	permission bits
+ * @reserved:	0
+ * @name:	NUL-terminated name, empty when anonymous
+ */
+struct semctl_info {
+	__u32 size;
+	__u32 flags;
+	__u64 value;
+	__u64 max;
+	__u64 waiters;
+	__u64 undo;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 reserved;
+	char name[SEMCTL_NAME_MAX + 1];
+};
+#define SEMCTL_INFO_SIZE_VER0	312
+
+#define SEMCTL_IOC_MAGIC	0xCE
+
+/* on /dev/semctl */
+#define SEMCTL_IOC_CREATE	_IOW(SEMCTL_IOC_MAGIC, 0x00, struct semctl_create)
+#define SEMCTL_IOC_OPEN		_IOW(SEMCTL_IOC_MAGIC, 0x01, struct semctl_open)
+#define SEMCTL_IOC_UNLINK	_IOW(SEMCTL_IOC_MAGIC, 0x02, struct semctl_unlink)
+
+/* on a semaphore fd */
+#define SEMCTL_IOC_ACQUIRE	_IOWR(SEMCTL_IOC_MAGIC, 0x10, struct semctl_acquire)
+#define SEMCTL_IOC_RELEASE	_IOWR(SEMCTL_IOC_MAGIC, 0x11, struct semctl_release)
+#define SEMCTL_IOC_QUERY	_IOWR(SEMCTL_IOC_MAGIC, 0x12, struct semctl_info)
+
+#endif /* _UAPI_LINUX_SEMCTL_H */
