@@ -182,7 +182,7 @@ struct semctl_info {
 };
 #define SEMCTL_INFO_SIZE_VER0	312
 
-#define SEMCTL_IOC_MAGIC	0xCE
+#define SEMCTL_IOC_MAGIC	0xE9
 
 /* on /dev/semctl */
 #define SEMCTL_IOC_CREATE	_IOW(SEMCTL_IOC_MAGIC, 0x00, struct semctl_create)
