@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/semctl: a misc device whose ioctls create, open and unlink
+ * semaphores, each handed out as its own fd.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "semctl.h"
+
+static const struct file_operations semctl_device_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= semctl_device_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice semctl_device = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "semctl",
+	.fops	= &semctl_device_fops,
+	.mode	= 0666,
+};
+
+static int __init semctl_init(void)
+{
+	return misc_register(&semctl_device);
+}
+
+static void __exit semctl_exit(void)
+{
+	misc_deregister(&semctl_device);
+	/* Every fd pins the module, so only the names hold semaphores now. */
+	semctl_names_clear();
+}
+
+module_init(semctl_init);
+module_exit(semctl_exit);
+
+MODULE_DESCRIPTION("Counting semaphores as file descriptors");
+MODULE_AUTHOR("The semctl developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The semaphore core: one counter and one FIFO of waiters under one lock.
+ *
+ * Waiters are served strictly in arrival order: a release hands units to
+ * the waiters at the head of the queue while they fit, and stops at the
+ * first one that does not. A granted waiter already owns its units when
+ * it is woken, so a release wakes exactly the waiters it satisfies and
+ * a woken waiter never has to compete again. Wake-ups are collected under
+ * the lock and issued after it is dropped.
+ */
+#include <linux/hrtimer.h>
+#include <linux/minmax.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "semctl.h"
+
+struct semctl_waiter {
+	struct list_head node;		/* in sem->waiters */
+	struct task_struct *task;
+	struct semctl_file *undo_to;	/* NULL: no undo */
+	u64 count;
+	/* set under the lock with release semantics once the units are ours */
+	int granted;
+};
+
+/* Tasks to wake once the lock is dropped; a full batch wakes in place. */
+#define SEMCTL_WAKE_BATCH	16
+
+struct semctl_wake_batch {
+	unsigned int nr;
+	struct task_struct *tasks[SEMCTL_WAKE_BATCH];
+};
+
+struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
+{
+	struct semctl_sem *sem;
+
+	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
+	if (!sem)
+		return NULL;
+	init_waitqueue_head(&sem->wait);
+	atomic64_set(&sem->value, value);
+	sem->max = max;
+	INIT_LIST_HEAD(&sem->waiters);
+	kref_init(&sem->ref);
+	sem->uid = current_euid();
+	sem->gid = current_egid();
+	sem->mode = mode;
+	INIT_HLIST_NODE(&sem->name_node);
+	return sem;
+}
+
+void semctl_sem_get(struct semctl_sem *sem)
+{
+	kref_get(&sem->ref);
+}
+
+static void semctl_sem_free(struct kref *ref)
+{
+	struct semctl_sem *sem = container_of(ref, struct semctl_sem, ref);
+
+	WARN_ON_ONCE(!list_empty(&sem->waiters));
+	kfree(sem->name);
+	kfree(sem);
+}
+
+void semctl_sem_put(struct semctl_sem *sem)
+{
+	kref_put(&sem->ref, semctl_sem_free);
+}
+
+static void semctl_wake_batch_add(struct semctl_wake_batch *batch,
+				  struct semctl_waiter *waiter)
+{
+	struct task_struct *task = waiter->task;
+
+	/* The waiter may return as soon as it sees granted: pin its task. */
+	get_task_struct(task);
+	smp_store_release(&waiter->granted, 1);
+	if (batch->nr < SEMCTL_WAKE_BATCH) {
+		batch->tasks[batch->nr++] = task;
+		return;
+	}
+	wake_up_process(task);
+	put_task_struct(task);
+}
+
+static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
+{
+	unsigned int i;
+
+	for (i = 0; i < batch->nr; i++) {
+		wake_up_process(batch->tasks[i]);
+		put_task_struct(batch->tasks[i]);
+	}
+}
+
+/* What poll reports: acquire 1 would succeed now / release 1 would fit. */
+static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem)
+{
+	u64 value = atomic64_read(&sem->value);
+	__poll_t mask = 0;
+
+	lockdep_assert_held(&sem->wait.lock);
+	if (value && list_empty(&sem->waiters))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (value < sem->max)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+__poll_t semctl_sem_poll_mask(struct semctl_sem *sem)
+{
+	__poll_t mask;
+
+	spin_lock_irq(&sem->wait.lock);
+	mask = semctl_sem_mask_locked(sem);
+	spin_unlock_irq(&sem->wait.lock);
+	return mask;
+}
+
+static void semctl_sem_wake_pollers(struct semctl_sem *sem)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (waitqueue_active(&sem->wait))
+		wake_up_locked_poll(&sem->wait, semctl_sem_mask_locked(sem));
+}
+
+/* Hand units to the waiters at the head of the queue while they fit. */
+static void semctl_sem_grant(struct semctl_sem *sem,
+			     struct semctl_wake_batch *batch)
+{
+	u64 value = atomic64_read(&sem->value);
+	struct semctl_waiter *waiter, *next;
+
+	lockdep_assert_held(&sem->wait.lock);
+	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
+		if (waiter->count > value)
+			break;
+		value -= waiter->count;
+		if (waiter->undo_to)
+			waiter->undo_to->undo += waiter->count;
+		list_del(&waiter->node);
+		sem->nr_waiters--;
+		semctl_wake_batch_add(batch, waiter);
+	}
+	atomic64_set(&sem->value, value);
+}
+
+/* Take the units now if nobody queued before us; lock held. */
+static bool semctl_sem_take_locked(struct semctl_sem *sem,
+				   struct semctl_file *undo_to, u64 count)
+{
+	u64 value = atomic64_read(&sem->value);
+
+	lockdep_assert_held(&sem->wait.lock);
+	if (!list_empty(&sem->waiters) || value < count)
+		return false;
+	atomic64_set(&sem->value, value - count);
+	if (undo_to)
+		undo_to->undo += count;
+	if (value == sem->max)
+		semctl_sem_wake_pollers(sem);
+	return true;
+}
+
+/*
+ * Sleep until granted, a signal or the deadline. Returns 0 once granted,
+ * -ERESTARTSYS or -ETIMEDOUT otherwise (the waiter may still be queued).
+ */
+static int semctl_sem_sleep(struct semctl_waiter *waiter,
+			    const ktime_t *deadline, clockid_t clock)
+{
+	ktime_t expires;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (smp_load_acquire(&waiter->granted))
+			break;
+		if (signal_pending(current)) {
+			__set_current_state(TASK_RUNNING);
+			return -ERESTARTSYS;
+		}
+		if (!deadline) {
+			schedule();
+			continue;
+		}
+		expires = *deadline;
+		/* 0 means expired; a grant racing it is kept by the caller */
+		if (!schedule_hrtimeout_range_clock(&expires, 0,
+						    HRTIMER_MODE_ABS, clock))
+			return -ETIMEDOUT;
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Leave the queue after a signal or a timeout, unless a release granted
+ * the units meanwhile: then the acquire succeeded. Leaving may unblock
+ * the waiters behind us (we may have been a large request at the head).
+ */
+static int semctl_sem_cancel_wait(struct semctl_sem *sem,
+				  struct semctl_waiter *waiter, int error)
+{
+	struct semctl_wake_batch batch = { .nr = 0 };
+
+	spin_lock_irq(&sem->wait.lock);
+	if (waiter->granted) {
+		spin_unlock_irq(&sem->wait.lock);
+		return 0;
+	}
+	list_del(&waiter->node);
+	sem->nr_waiters--;
+	semctl_sem_grant(sem, &batch);
+	semctl_sem_wake_pollers(sem);
+	spin_unlock_irq(&sem->wait.lock);
+	semctl_wake_batch_issue(&batch);
+	return error;
+}
+
+/**
+ * semctl_sem_acquire - take @count units, in FIFO order with other waiters
+ * @sem:	the semaphore
+ * @undo_to:	open file to record the units on for undo, or NULL
+ * @count:	units, 1..sem->max (checked by the caller)
+ * @try:	fail with -EAGAIN instead of waiting
+ * @deadline:	absolute time on @clock to give up at, or NULL
+ * @clock:	CLOCK_MONOTONIC or CLOCK_REALTIME
+ *
+ * Return: 0, -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.
+ */
+int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
+		       u64 count, bool try, const ktime_t *deadline,
+		       clockid_t clock)
+{
+	struct semctl_waiter waiter;
+	int ret;
+
+	spin_lock_irq(&sem->wait.lock);
+	if (semctl_sem_take_locked(sem, undo_to, count)) {
+		spin_unlock_irq(&sem->wait.lock);
+		return 0;
+	}
+	if (try) {
+		spin_unlock_irq(&sem->wait.lock);
+		return -EAGAIN;
+	}
+	waiter.task = current;
+	waiter.undo_to = undo_to;
+	waiter.count = count;
+	waiter.granted = 0;
+	list_add_tail(&waiter.node, &sem->waiters);
+	sem->nr_waiters++;
+	spin_unlock_irq(&sem->wait.lock);
+
+	ret = semctl_sem_sleep(&waiter, deadline, clock);
+	if (ret)
+		ret = semctl_sem_cancel_wait(sem, &waiter, ret);
+	return ret;
+}
+
+/* Add units back, pay back undo first, and hand them to the queue. */
+static void semctl_sem_add_locked(struct semctl_sem *sem,
+				  struct semctl_wake_batch *batch, u64 value)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	atomic64_set(&sem->value, value);
+	semctl_sem_grant(sem, batch);
+	semctl_sem_wake_pollers(sem);
+}
+
+/**
+ * semctl_sem_release - give back @count units, all or nothing
+ * @sem:	the semaphore
+ * @undo_from:	open file whose undo record is paid back first, or NULL
+ * @count:	units, at least 1 (checked by the caller)
+ * @previous:	out: the value before the release
+ *
+ * Return: 0, or -EOVERFLOW if the value would exceed the maximum.
+ */
+int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
+		       u64 count, u64 *previous)
+{
+	struct semctl_wake_batch batch = { .nr = 0 };
+	u64 value;
+
+	spin_lock_irq(&sem->wait.lock);
+	value = atomic64_read(&sem->value);
+	if (count > sem->max - value) {
+		spin_unlock_irq(&sem->wait.lock);
+		return -EOVERFLOW;
+	}
+	*previous = value;
+	if (undo_from)
+		undo_from->undo -= min(undo_from->undo, count);
+	semctl_sem_add_locked(sem, &batch, value + count);
+	spin_unlock_irq(&sem->wait.lock);
+	semctl_wake_batch_issue(&batch);
+	return 0;
+}
+
+/*
+ * The last close of an open file gives back what it holds with undo. If
+ * plain releases already refilled the semaphore, the value stops at the
+ * maximum rather than failing: a dying holder must never lose units.
+ */
+void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
+{
+	struct semctl_wake_batch batch = { .nr = 0 };
+	u64 value;
+
+	spin_lock_irq(&sem->wait.lock);
+	if (!file->undo) {
+		spin_unlock_irq(&sem->wait.lock);
+		return;
+	}
+	value = atomic64_read(&sem->value);
+	value += min(file->undo, sem->max - value);
+	file->undo = 0;
+	semctl_sem_add_locked(sem, &batch, value);
+	spin_unlock_irq(&sem->wait.lock);
+	semctl_wake_batch_issue(&batch);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * semctl internals shared by the files of the module.
+ *
+ * Lifetime: a struct semctl_sem is reference counted. Every open semaphore
+ * file holds one reference, and the name table holds one while the name
+ * is linked. The semaphore is freed when the last reference goes.
+ *
+ * Locking:
+ *   semctl_names_lock (mutex, names.c) protects the name table and the
+ *     name fields of every semaphore. It nests outside sem->wait.lock.
+ *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
+ *     sem->waiters, sem->nr_waiters, every change of sem->value, and the
+ *     undo count of every open file of the semaphore. Readers that only
+ *     report (fdinfo) may read sem->value without it.
+ */
+#ifndef _SEMCTL_H
+#define _SEMCTL_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/semctl.h>
+
+#include "compat.h"
+
+struct file;
+struct semctl_file;
+
+struct semctl_sem {
+	/* poll and io_uring waiters; its lock is the semaphore lock */
+	wait_queue_head_t wait;
+	/* units available; kept in one word for a later userspace fast path */
+	atomic64_t value;
+	u64 max;
+	/* blocked acquirers in arrival order (struct semctl_waiter) */
+	struct list_head waiters;
+	u64 nr_waiters;
+	struct kref ref;
+
+	/* constant after creation */
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+
+	/* in the name table while hashed, under semctl_names_lock */
+	struct hlist_node name_node;
+	char *name;		/* NULL when anonymous; constant once set */
+};
+
+/* The state of one open file of a semaphore. */
+struct semctl_file {
+	struct semctl_sem *sem;
+	u64 undo;		/* units held with undo, under sem->wait.lock */
+	unsigned int rights;	/* SEMCTL_OPEN_READ | SEMCTL_OPEN_WRITE */
+	bool undo_reads;	/* SEMCTL_FD_UNDO */
+};
+
+/* semaphore.c: the counter and its FIFO of waiters */
+struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);
+void semctl_sem_get(struct semctl_sem *sem);
+void semctl_sem_put(struct semctl_sem *sem);
+int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
+		       u64 count, bool try, const ktime_t *deadline,
+		       clockid_t clock);
+int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
+		       u64 count, u64 *previous);
+void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file);
+__poll_t semctl_sem_poll_mask(struct semctl_sem *sem);
+
+/* names.c: the name table and permission checks */
+int semctl_names_link(struct semctl_sem *sem, char *name,
+		      struct semctl_sem **existing);
+struct semctl_sem *semctl_names_lookup(const char *name);
+int semctl_names_unlink(const char *name);
+bool semctl_names_is_linked(struct semctl_sem *sem);
+void semctl_names_clear(void);
+int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights);
+
+/* file.c: the semaphore fd */
+struct semctl_fd {
+	int fd;
+	struct file *file;
+	struct semctl_file *sfile;
+};
+
+int semctl_file_prepare(struct semctl_fd *fd, unsigned int fd_flags,
+			unsigned int rights);
+int semctl_file_commit(struct semctl_fd *fd, struct semctl_sem *sem);
+void semctl_file_abort(struct semctl_fd *fd);
+
+/* ioctl.c: argument decoding */
+long semctl_device_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg);
+long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* _SEMCTL_H */
