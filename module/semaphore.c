@@ -81,6 +81,7 @@ static void semctl_wake_batch_add(struct semctl_wake_batch *batch,
 
 	/* The waiter may return as soon as it sees granted: pin its task. */
 	get_task_struct(task);
+	/* Pairs with smp_load_acquire() in semctl_sem_sleep(). */
 	smp_store_release(&waiter->granted, 1);
 	if (batch->nr < SEMCTL_WAKE_BATCH) {
 		batch->tasks[batch->nr++] = task;
@@ -127,6 +128,7 @@ __poll_t semctl_sem_poll_mask(struct semctl_sem *sem)
 static void semctl_sem_wake_pollers(struct semctl_sem *sem)
 {
 	lockdep_assert_held(&sem->wait.lock);
+	/* Pollers are added under wait.lock, which we hold: no barrier. */
 	if (waitqueue_active(&sem->wait))
 		wake_up_locked_poll(&sem->wait, semctl_sem_mask_locked(sem));
 }
@@ -180,6 +182,7 @@ static int semctl_sem_sleep(struct semctl_waiter *waiter,
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
+		/* Pairs with smp_store_release() in semctl_wake_batch_add(). */
 		if (smp_load_acquire(&waiter->granted))
 			break;
 		if (signal_pending(current)) {

@@ -29,16 +29,16 @@
 #define SEMCTL_VALUE_MAX	0x7fffffffffffffffULL
 
 /* Flags shared by create and open: how the new fd behaves. */
-#define SEMCTL_FD_NOCLOEXEC	(1U << 0)	/* fd survives execve() */
-#define SEMCTL_FD_NONBLOCK	(1U << 1)	/* O_NONBLOCK: read() never waits */
-#define SEMCTL_FD_UNDO		(1U << 2)	/* read() acquires with undo */
+#define SEMCTL_FD_NOCLOEXEC	0x1U	/* fd survives execve() */
+#define SEMCTL_FD_NONBLOCK	0x2U	/* O_NONBLOCK: read() never waits */
+#define SEMCTL_FD_UNDO		0x4U	/* read() acquires with undo */
 
 /* create only */
-#define SEMCTL_CREATE_EXCL	(1U << 8)	/* EEXIST if the name exists */
+#define SEMCTL_CREATE_EXCL	0x100U	/* EEXIST if the name exists */
 
 /* open only: the rights the fd keeps; neither means both */
-#define SEMCTL_OPEN_READ	(1U << 9)	/* query, poll */
-#define SEMCTL_OPEN_WRITE	(1U << 10)	/* acquire, release, read, write */
+#define SEMCTL_OPEN_READ	0x200U	/* query, poll */
+#define SEMCTL_OPEN_WRITE	0x400U	/* acquire, release, read, write */
 
 /**
  * struct semctl_create - argument of SEMCTL_IOC_CREATE
@@ -64,6 +64,7 @@ struct semctl_create {
 	__u32 mode;
 	__u32 reserved;
 };
+
 #define SEMCTL_CREATE_SIZE_VER0	40
 
 /**
@@ -80,6 +81,7 @@ struct semctl_open {
 	__u32 flags;
 	__u64 name;
 };
+
 #define SEMCTL_OPEN_SIZE_VER0	16
 
 /**
@@ -96,14 +98,15 @@ struct semctl_unlink {
 	__u32 flags;
 	__u64 name;
 };
+
 #define SEMCTL_UNLINK_SIZE_VER0	16
 
 /* acquire flags */
-#define SEMCTL_ACQUIRE_TRY	(1U << 0)	/* EAGAIN instead of waiting */
-#define SEMCTL_ACQUIRE_UNDO	(1U << 1)	/* give back on last close */
-#define SEMCTL_ACQUIRE_TIMEOUT	(1U << 2)	/* @timeout_ns is used */
-#define SEMCTL_ACQUIRE_ABSTIME	(1U << 3)	/* ... as an absolute time */
-#define SEMCTL_ACQUIRE_REALTIME	(1U << 4)	/* ... on CLOCK_REALTIME */
+#define SEMCTL_ACQUIRE_TRY	0x1U	/* EAGAIN instead of waiting */
+#define SEMCTL_ACQUIRE_UNDO	0x2U	/* give back on last close */
+#define SEMCTL_ACQUIRE_TIMEOUT	0x4U	/* @timeout_ns is used */
+#define SEMCTL_ACQUIRE_ABSTIME	0x8U	/* ... as an absolute time */
+#define SEMCTL_ACQUIRE_REALTIME	0x10U	/* ... on CLOCK_REALTIME */
 
 /**
  * struct semctl_acquire - argument of SEMCTL_IOC_ACQUIRE
@@ -126,6 +129,7 @@ struct semctl_acquire {
 	__u64 count;
 	__u64 timeout_ns;
 };
+
 #define SEMCTL_ACQUIRE_SIZE_VER0	24
 
 /**
@@ -144,14 +148,15 @@ struct semctl_release {
 	__u64 count;
 	__u64 previous;
 };
+
 #define SEMCTL_RELEASE_SIZE_VER0	24
 
 /* query flags (out) */
-#define SEMCTL_INFO_NAMED	(1U << 0)	/* created with a name */
-#define SEMCTL_INFO_UNLINKED	(1U << 1)	/* ... since unlinked */
-#define SEMCTL_INFO_READ	(1U << 2)	/* this fd may query, poll */
-#define SEMCTL_INFO_WRITE	(1U << 3)	/* this fd may acquire, release */
-#define SEMCTL_INFO_FD_UNDO	(1U << 4)	/* fd opened with SEMCTL_FD_UNDO */
+#define SEMCTL_INFO_NAMED	0x1U	/* created with a name */
+#define SEMCTL_INFO_UNLINKED	0x2U	/* ... since unlinked */
+#define SEMCTL_INFO_READ	0x4U	/* this fd may query, poll */
+#define SEMCTL_INFO_WRITE	0x8U	/* this fd may acquire, release */
+#define SEMCTL_INFO_FD_UNDO	0x10U	/* fd opened with SEMCTL_FD_UNDO */
 
 /**
  * struct semctl_info - argument of SEMCTL_IOC_QUERY
@@ -180,6 +185,7 @@ struct semctl_info {
 	__u32 reserved;
 	char name[SEMCTL_NAME_MAX + 1];
 };
+
 #define SEMCTL_INFO_SIZE_VER0	312
 
 #define SEMCTL_IOC_MAGIC	0xE9
