@@ -215,6 +215,29 @@ static long semctl_ioctl_unlink(void __user *uarg)
 	return ret;
 }
 
+static long semctl_ioctl_list(struct semctl_list __user *uarg)
+{
+	struct semctl_list args;
+	int ret;
+
+	ret = semctl_copy_arg(&args, sizeof(args), SEMCTL_LIST_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (args.flags)
+		return -EINVAL;
+	if (args.entry_size < SEMCTL_INFO_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE)
+		return -EINVAL;
+	ret = semctl_names_list(&args.cursor, u64_to_user_ptr(args.entries),
+				args.entry_size, &args.count);
+	if (ret)
+		return ret;
+	if (put_user(args.cursor, &uarg->cursor) ||
+	    put_user(args.count, &uarg->count))
+		return -EFAULT;
+	return 0;
+}
+
 long semctl_device_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
@@ -227,6 +250,8 @@ long semctl_device_ioctl(struct file *file, unsigned int cmd,
 		return semctl_ioctl_open(uarg);
 	case SEMCTL_IOC_BASE(SEMCTL_IOC_UNLINK):
 		return semctl_ioctl_unlink(uarg);
+	case SEMCTL_IOC_BASE(SEMCTL_IOC_LIST):
+		return semctl_ioctl_list(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -325,29 +350,18 @@ static void semctl_fill_info(struct semctl_file *sfile,
 {
 	struct semctl_sem *sem = sfile->sem;
 
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
+	semctl_sem_info(sem, info);
 	spin_lock_irq(&sem->wait.lock);
-	info->value = atomic64_read(&sem->value);
-	info->waiters = sem->nr_waiters;
 	info->undo = sfile->undo;
 	spin_unlock_irq(&sem->wait.lock);
-	info->max = sem->max;
-	info->uid = from_kuid_munged(current_user_ns(), sem->uid);
-	info->gid = from_kgid_munged(current_user_ns(), sem->gid);
-	info->mode = sem->mode;
 	if (sfile->rights & SEMCTL_OPEN_READ)
 		info->flags |= SEMCTL_INFO_READ;
 	if (sfile->rights & SEMCTL_OPEN_WRITE)
 		info->flags |= SEMCTL_INFO_WRITE;
 	if (sfile->undo_reads)
 		info->flags |= SEMCTL_INFO_FD_UNDO;
-	if (sem->name) {
-		info->flags |= SEMCTL_INFO_NAMED;
-		if (!semctl_names_is_linked(sem))
-			info->flags |= SEMCTL_INFO_UNLINKED;
-		strscpy(info->name, sem->name, sizeof(info->name));
-	}
+	if (sem->name && !semctl_names_is_linked(sem))
+		info->flags |= SEMCTL_INFO_UNLINKED;
 }
 
 static long semctl_ioctl_query(struct semctl_file *sfile,

@@ -18,6 +18,8 @@
 /* Protects semctl_names and the name fields of every semaphore. */
 static DEFINE_MUTEX(semctl_names_lock);
 static DEFINE_HASHTABLE(semctl_names, 8);
+static LIST_HEAD(semctl_names_order);
+static u64 semctl_names_last_id;
 
 static u32 semctl_name_hash(const char *name)
 {
@@ -59,7 +61,9 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 		return -EEXIST;
 	}
 	semctl_sem_get(sem);
+	sem->id = ++semctl_names_last_id;
 	hash_add(semctl_names, &sem->name_node, semctl_name_hash(name));
+	list_add_tail(&sem->name_order, &semctl_names_order);
 	mutex_unlock(&semctl_names_lock);
 	return 0;
 }
@@ -87,6 +91,7 @@ static void semctl_names_remove(struct semctl_sem *sem)
 {
 	lockdep_assert_held(&semctl_names_lock);
 	hash_del(&sem->name_node);
+	list_del(&sem->name_order);
 }
 
 /* Return: 0, -ENOENT if no such name, -EPERM if not the owner. */
@@ -118,6 +123,60 @@ bool semctl_names_is_linked(struct semctl_sem *sem)
 	linked = hash_hashed(&sem->name_node);
 	mutex_unlock(&semctl_names_lock);
 	return linked;
+}
+
+/* What an open of @sem would grant, as SEMCTL_INFO_READ/WRITE. */
+static u32 semctl_names_rights(struct semctl_sem *sem)
+{
+	u32 flags = 0;
+
+	if (!semctl_sem_permission(sem, SEMCTL_OPEN_READ))
+		flags |= SEMCTL_INFO_READ;
+	if (!semctl_sem_permission(sem, SEMCTL_OPEN_WRITE))
+		flags |= SEMCTL_INFO_WRITE;
+	return flags;
+}
+
+/**
+ * semctl_names_list - copy out the names the caller may read
+ * @cursor:	in: the last id seen (0 to start); out: the last id passed
+ * @entries:	user array of struct semctl_info, @entry_size bytes apart
+ * @entry_size:	the caller's sizeof(struct semctl_info)
+ * @count:	in: room in @entries; out: entries written
+ *
+ * Return: 0 or -EFAULT.
+ */
+int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
+		      u32 *count)
+{
+	struct semctl_info info;
+	struct semctl_sem *sem;
+	u32 written = 0;
+	u32 rights;
+	int ret = 0;
+
+	mutex_lock(&semctl_names_lock);
+	list_for_each_entry(sem, &semctl_names_order, name_order) {
+		if (sem->id <= *cursor)
+			continue;
+		if (written == *count)
+			break;
+		rights = semctl_names_rights(sem);
+		if (rights & SEMCTL_INFO_READ) {
+			semctl_sem_info(sem, &info);
+			info.flags |= rights;
+			ret = semctl_copy_struct_to_user(entries, entry_size,
+							 &info, sizeof(info));
+			if (ret)
+				break;
+			entries += entry_size;
+			written++;
+		}
+		*cursor = sem->id;
+	}
+	mutex_unlock(&semctl_names_lock);
+	*count = written;
+	return ret;
 }
 
 /* Module exit: no file is open any more, so the table holds the last refs. */

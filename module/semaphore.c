@@ -16,6 +16,8 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/user_namespace.h>
 
 #include "semctl.h"
 
@@ -52,6 +54,7 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	sem->gid = current_egid();
 	sem->mode = mode;
 	INIT_HLIST_NODE(&sem->name_node);
+	INIT_LIST_HEAD(&sem->name_order);
 	return sem;
 }
 
@@ -101,6 +104,29 @@ static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 	}
 }
 
+/* Record @count units on @file for undo; they come back on its last close. */
+static void semctl_undo_add(struct semctl_sem *sem, struct semctl_file *file,
+			    u64 count)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (!file)
+		return;
+	file->undo += count;
+	sem->undo_total += count;
+}
+
+/* Pay back up to @count units of @file's undo record. */
+static void semctl_undo_pay(struct semctl_sem *sem, struct semctl_file *file,
+			    u64 count)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (!file)
+		return;
+	count = min(file->undo, count);
+	file->undo -= count;
+	sem->undo_total -= count;
+}
+
 /* What poll reports: acquire 1 would succeed now / release 1 would fit. */
 static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem)
 {
@@ -145,8 +171,7 @@ static void semctl_sem_grant(struct semctl_sem *sem,
 		if (waiter->count > value)
 			break;
 		value -= waiter->count;
-		if (waiter->undo_to)
-			waiter->undo_to->undo += waiter->count;
+		semctl_undo_add(sem, waiter->undo_to, waiter->count);
 		list_del(&waiter->node);
 		sem->nr_waiters--;
 		semctl_wake_batch_add(batch, waiter);
@@ -164,8 +189,7 @@ static bool semctl_sem_take_locked(struct semctl_sem *sem,
 	if (!list_empty(&sem->waiters) || value < count)
 		return false;
 	atomic64_set(&sem->value, value - count);
-	if (undo_to)
-		undo_to->undo += count;
+	semctl_undo_add(sem, undo_to, count);
 	if (value == sem->max)
 		semctl_sem_wake_pollers(sem);
 	return true;
@@ -300,8 +324,7 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 		return -EOVERFLOW;
 	}
 	*previous = value;
-	if (undo_from)
-		undo_from->undo -= min(undo_from->undo, count);
+	semctl_undo_pay(sem, undo_from, count);
 	semctl_sem_add_locked(sem, &batch, value + count);
 	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
@@ -325,8 +348,28 @@ void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
 	}
 	value = atomic64_read(&sem->value);
 	value += min(file->undo, sem->max - value);
-	file->undo = 0;
+	semctl_undo_pay(sem, file, file->undo);
 	semctl_sem_add_locked(sem, &batch, value);
 	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
+}
+
+/* Fill what any reader may know of @sem; the caller adds per-file state. */
+void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	spin_lock_irq(&sem->wait.lock);
+	info->value = atomic64_read(&sem->value);
+	info->waiters = sem->nr_waiters;
+	info->undo_total = sem->undo_total;
+	spin_unlock_irq(&sem->wait.lock);
+	info->max = sem->max;
+	info->uid = from_kuid_munged(current_user_ns(), sem->uid);
+	info->gid = from_kgid_munged(current_user_ns(), sem->gid);
+	info->mode = sem->mode;
+	if (sem->name) {
+		info->flags |= SEMCTL_INFO_NAMED;
+		strscpy(info->name, sem->name, sizeof(info->name));
+	}
 }

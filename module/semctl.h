@@ -39,6 +39,7 @@ struct semctl_sem {
 	/* blocked acquirers in arrival order (struct semctl_waiter) */
 	struct list_head waiters;
 	u64 nr_waiters;
+	u64 undo_total;		/* sum of the undo of every open file */
 	struct kref ref;
 
 	/* constant after creation */
@@ -48,6 +49,8 @@ struct semctl_sem {
 
 	/* in the name table while hashed, under semctl_names_lock */
 	struct hlist_node name_node;
+	struct list_head name_order;	/* creation order, for listing */
+	u64 id;				/* listing cursor, set when named */
 	char *name;		/* NULL when anonymous; constant once set */
 };
 
@@ -70,6 +73,7 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 		       u64 count, u64 *previous);
 void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file);
 __poll_t semctl_sem_poll_mask(struct semctl_sem *sem);
+void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info);
 
 /* names.c: the name table and permission checks */
 int semctl_names_link(struct semctl_sem *sem, char *name,
@@ -77,6 +81,8 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 struct semctl_sem *semctl_names_lookup(const char *name);
 int semctl_names_unlink(const char *name);
 bool semctl_names_is_linked(struct semctl_sem *sem);
+int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
+		      u32 *count);
 void semctl_names_clear(void);
 int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights);
 

@@ -184,9 +184,66 @@ struct semctl_info {
 	__u32 mode;
 	__u32 reserved;
 	char name[SEMCTL_NAME_MAX + 1];
+	/* version 1 */
+	__u64 undo_total;	/* units held with undo by all open files */
 };
 
 #define SEMCTL_INFO_SIZE_VER0	312
+#define SEMCTL_INFO_SIZE_VER1	320
+
+/**
+ * struct semctl_list - argument of SEMCTL_IOC_LIST on /dev/semctl
+ * @size:	sizeof(struct semctl_list)
+ * @flags:	must be 0
+ * @cursor:	in: 0 to start, else the value returned by the previous call;
+ *		out: where the next call continues
+ * @entries:	user pointer to an array of @count entries of @entry_size
+ *		bytes each (struct semctl_info, any known version)
+ * @entry_size:	sizeof(struct semctl_info)
+ * @count:	in: room in @entries; out: entries written, 0 at the end
+ *
+ * Lists the named semaphores the caller may read (mode's read bit, or
+ * CAP_IPC_OWNER), in creation order. An entry's @undo is 0 and its
+ * SEMCTL_INFO_READ/WRITE flags say what an open would grant.
+ */
+struct semctl_list {
+	__u32 size;
+	__u32 flags;
+	__u64 cursor;
+	__u64 entries;
+	__u32 entry_size;
+	__u32 count;
+};
+
+#define SEMCTL_LIST_SIZE_VER0	32
+
+/*
+ * Asynchronous acquire through io_uring: IORING_OP_URING_CMD on a
+ * semaphore fd, with sqe->cmd_op one of the commands below and the
+ * command's struct in sqe->cmd (16 bytes, so it fits a plain 64-byte SQE).
+ *
+ * SEMCTL_URING_CMD_ACQUIRE completes with 0 once @count units are held,
+ * queued in the same FIFO as blocking acquirers; -ETIMEDOUT, -ECANCELED
+ * (cancel command, ring or task exit) or -EINVAL otherwise.
+ */
+struct semctl_uring_acquire {
+	__u32 count;		/* units, 1..max */
+	__u32 flags;		/* SEMCTL_ACQUIRE_* but TRY */
+	__u64 timeout_ns;
+};
+
+/*
+ * SEMCTL_URING_CMD_CANCEL completes every pending async acquire on the
+ * same open file whose user_data is @user_data with -ECANCELED; it
+ * completes itself with the number cancelled, or -ENOENT for none.
+ */
+struct semctl_uring_cancel {
+	__u64 user_data;
+	__u64 reserved;		/* must be 0 */
+};
+
+#define SEMCTL_URING_CMD_ACQUIRE	0x5e01
+#define SEMCTL_URING_CMD_CANCEL		0x5e02
 
 #define SEMCTL_IOC_MAGIC	0xE9
 
@@ -194,6 +251,7 @@ struct semctl_info {
 #define SEMCTL_IOC_CREATE	_IOW(SEMCTL_IOC_MAGIC, 0x00, struct semctl_create)
 #define SEMCTL_IOC_OPEN		_IOW(SEMCTL_IOC_MAGIC, 0x01, struct semctl_open)
 #define SEMCTL_IOC_UNLINK	_IOW(SEMCTL_IOC_MAGIC, 0x02, struct semctl_unlink)
+#define SEMCTL_IOC_LIST		_IOWR(SEMCTL_IOC_MAGIC, 0x03, struct semctl_list)
 
 /* on a semaphore fd */
 #define SEMCTL_IOC_ACQUIRE	_IOWR(SEMCTL_IOC_MAGIC, 0x10, struct semctl_acquire)
