@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# semctl top-level Makefile. Kbuild (next to this file) describes the
+# module itself; this file drives builds, lint, selftests and the VM loop.
+#
+#   make                  build module/semctl.ko in place against KDIR (W=1)
+#   make clean
+#   make modules-all      build against both cached Debian kernels, W=1,
+#                         failing on any warning (.cache/build/<series>/)
+#   make lint             checkpatch.pl --strict on module/ and uapi/
+#   make ksft-headers     extract kselftest headers + checkpatch (cached)
+#   make selftests        build selftests/ (needs ksft-headers)
+#   make check [KERNELS="6.1 6.12"] [T=test]
+#                         deps, fetch, build, lint, selftests, then boot each
+#                         kernel in QEMU and run the selftests there
+#   make demo [KERNELS=6.12]
+#                         boot one kernel and run tools/demo/semctl-demo
+#   make vm-shell-cmd KERNELS=6.1 CMD='...'
+#                         run one command in the VM with semctl.ko loaded
+#   make deps             install missing Debian packages (root)
+#   make fetch            fetch and prepare both kernels and linux-source bits
+#
+# Everything fetched or built outside the tree lives in .cache/ (ignored).
+
+TOP	:= $(CURDIR)
+CACHE	:= $(TOP)/.cache
+SERIES	:= 6.1 6.12
+KERNELS	?= $(SERIES)
+T	?=
+W	?= 1
+
+# KDIR for the in-place build: the running kernel's build tree if it has
+# one, else the cached Debian 6.12 headers (fetched on demand).
+CACHED_KDIR := $(CACHE)/kernels/6.12/headers
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) $(CACHED_KDIR))
+endif
+
+KSFT_HEADERS := $(CACHE)/linux-source-6.1/tools/testing/selftests
+CHECKPATCH   := $(CACHE)/linux-source-6.1/scripts/checkpatch.pl
+
+.PHONY: all modules clean modules-all lint ksft-headers selftests check demo \
+	deps fetch vm-shell-cmd $(addprefix kernel-,$(SERIES)) \
+	$(addprefix module-,$(SERIES))
+
+all: modules
+
+modules: $(if $(filter $(CACHE)/%,$(KDIR)),kernel-6.12)
+	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) modules
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(TOP) clean; fi
+	rm -f module/compat-probes.h
+	rm -rf $(CACHE)/build
+	-$(MAKE) -C selftests TOP=$(TOP) clean
+	-@if [ -f tools/demo/Makefile ]; then $(MAKE) -C tools/demo clean; fi
+
+deps:
+	@tools/deps.sh
+
+$(addprefix kernel-,$(SERIES)): kernel-%:
+	@tools/vm/fetch-kernel.sh $*
+
+fetch: $(addprefix kernel-,$(SERIES)) ksft-headers
+
+ksft-headers:
+	@tools/vm/fetch-ksft.sh
+
+$(addprefix module-,$(SERIES)): module-%: kernel-%
+	@tools/vm/build-module.sh $*
+
+modules-all: $(addprefix module-,$(SERIES))
+
+# checkpatch.pl --strict on module/ and uapi/, no rule ignored (see
+# tools/lint.sh for how uapi/ headers get checkpatch's include/uapi/ rules).
+lint: ksft-headers
+	@tools/lint.sh
+
+selftests: ksft-headers
+	$(MAKE) -C selftests TOP=$(TOP)
+
+check:
+	@tools/vm/check.sh --kernels "$(KERNELS)" $(if $(T),--test "$(T)")
+
+DEMO_KERNEL = $(firstword $(if $(filter command line,$(origin KERNELS)),$(KERNELS),6.12))
+demo: deps module-$(DEMO_KERNEL)
+	$(MAKE) -C tools/demo
+	tools/vm/run --kernel $(DEMO_KERNEL) --module $(CACHE)/build/$(DEMO_KERNEL)/module/semctl.ko \
+		--timeout $${VM_TIMEOUT:-300} -- tools/demo/semctl-demo
+
+CMD ?= sh
+vm-shell-cmd: module-$(firstword $(KERNELS))
+	tools/vm/run --kernel $(firstword $(KERNELS)) \
+		--module $(CACHE)/build/$(firstword $(KERNELS))/module/semctl.ko -- sh -c '$(CMD)'

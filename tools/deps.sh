@@ -1,0 +1,35 @@
+#!/bin/bash
+# Make sure the Debian packages the build and the VM test loop need are
+# installed. As root, installs what is missing; otherwise prints the one
+# apt-get line to run and fails.
+#
+#   tools/deps.sh [--check]     (--check: only report, never install)
+set -euo pipefail
+
+# qemu-system-x86  the VM           busybox-static  the initramfs
+# kmod             depmod/insmod   cpio, xz-utils  initramfs, .ko.xz
+# liburing-dev     selftests/demo  gcc, make, libc6-dev, perl  build, checkpatch
+# dwarves          pahole: the 6.12 headers ship vmlinux, so Kbuild runs
+#                  pahole to add BTF to modules and fails without it
+# python3          test helpers in the guest (the host root is its root)
+pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
+	gcc make libc6-dev perl dwarves python3 ca-certificates"
+
+missing=()
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "${1:-}" = --check ] || [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages; run as root:" >&2
+	echo "  apt-get update && $line" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

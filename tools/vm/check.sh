@@ -1,0 +1,141 @@
+#!/bin/bash
+# `make check`: the whole test loop.
+#   tools/vm/check.sh [--kernels "6.1 6.12"] [--test NAME]
+# 1. installs missing Debian packages (root) or prints the apt-get line
+# 2. fetches both kernels, headers and the linux-source bits (cached)
+# 3. builds semctl.ko for every kernel (W=1, no warnings), runs lint,
+#    builds the selftests
+# 4. boots each kernel (tools/vm/run) and runs tools/vm/guest-check.sh:
+#    insmod, selftests (KTAP), rmmod, dmesg scan
+# 5. prints one summary line per kernel and a closing
+#    "semctl: N passed, N failed, N skipped" line; exits non-zero on any failure.
+# VM_TIMEOUT (seconds, default 270) bounds each VM run, boot included.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${SEMCTL_CACHE:-$top/.cache}
+kernels="6.1 6.12"
+test=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels)	kernels=$2; shift 2 ;;
+	--test)		test=$2; shift 2 ;;
+	*)		echo "check: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+vm_timeout=${VM_TIMEOUT:-270}
+t_start=$(date +%s)
+cd "$top"
+
+step() { echo; echo "=== check: $* ($(( $(date +%s) - t_start ))s)"; }
+die() { echo "check: FAIL: $*" >&2; exit 1; }
+
+step "dependencies"
+"$top/tools/deps.sh" || die "missing Debian packages (see above)"
+
+step "fetch kernels ($kernels) and linux-source bits"
+for s in $kernels; do
+	case $s in 6.1|6.12) ;; *) die "unknown kernel series '$s' (6.1 or 6.12)" ;; esac
+	"$here/fetch-kernel.sh" "$s" || die "cannot fetch kernel $s"
+	"$here/mkinitramfs.sh" "$s" || die "cannot build the initramfs for $s"
+done
+"$here/fetch-ksft.sh" || die "cannot fetch linux-source-6.1 bits"
+
+declare -A result reason count kver
+overall=0
+for s in $kernels; do
+	kver[$s]=$(cat "$cache/kernels/$s/kver")
+done
+
+step "lint (checkpatch --strict)"
+lint=PASS
+if ! "$top/tools/lint.sh"; then
+	lint=FAIL
+	overall=1
+fi
+
+step "build semctl.ko for $kernels (W=1)"
+for s in $kernels; do
+	# Keep a private copy: the shared .cache/build may be rebuilt by
+	# someone else while this run's VM is loading it.
+	mkdir -p "$cache/check/$s"
+	if ! "$here/build-module.sh" "$s" ||
+	   ! cp "$cache/build/$s/module/semctl.ko" "$cache/check/$s/semctl.ko"; then
+		result[$s]=FAIL
+		reason[$s]="module build failed or warned under W=1"
+		overall=1
+	fi
+done
+
+step "build selftests"
+selftests=PASS
+if ! make -C "$top/selftests" TOP="$top" >"$cache/selftests-build.log" 2>&1; then
+	cat "$cache/selftests-build.log"
+	selftests=FAIL
+	overall=1
+else
+	tail -n 3 "$cache/selftests-build.log"
+fi
+
+total_pass=0 total_fail=0 total_skip=0
+mkdir -p "$cache/check"
+for s in $kernels; do
+	[ -z "${result[$s]:-}" ] || continue
+	if [ $selftests = FAIL ]; then
+		result[$s]=FAIL
+		reason[$s]="selftests did not build"
+		continue
+	fi
+	step "boot ${kver[$s]} and run the selftests${test:+ ($test)}"
+	logf=$cache/check/$s.log
+	args=("$cache/check/$s/semctl.ko")
+	[ -n "$test" ] && args+=("$test")
+	VMRUN_QUIET=1 "$here/run" --kernel "$s" --timeout "$vm_timeout" \
+		--env "CI=${CI:-}" -- tools/vm/guest-check.sh "${args[@]}" 2>&1 |
+		tee "$logf"
+	rc=${PIPESTATUS[0]}
+	# Count test cases from the harness's per-binary "Totals" lines
+	# (at any KTAP nesting depth).
+	read -r p f sk < <(tr -d '\r' < "$logf" | sed -n -E \
+		's/^[# ]*Totals: pass:([0-9]+) fail:([0-9]+) xfail:([0-9]+) xpass:([0-9]+) skip:([0-9]+) error:([0-9]+).*/\1 \2 \3 \4 \5 \6/p' |
+		awk '{ p += $1 + $3; f += $2 + $4 + $6; s += $5 } END { print p+0, f+0, s+0 }')
+	# A binary that died before its Totals line shows only as a
+	# top-level "not ok": count those too.
+	crashed=$(grep -cE '^not ok [0-9]+ ' "$logf" || true)
+	[ "$f" -ge "$crashed" ] || f=$crashed
+	count[$s]="$((p + f + sk)) tests: $p pass, $f fail, $sk skip"
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + sk))
+	if [ "$rc" = 0 ]; then
+		result[$s]=PASS
+	else
+		result[$s]=FAIL
+		overall=1
+		case $rc in
+		124)	reason[$s]="VM timed out after ${vm_timeout}s" ;;
+		125)	reason[$s]="VM died (panic?) before the tests finished" ;;
+		*)	reason[$s]=$(sed -n 's/^guest-check: RESULT FAIL (\(.*\))$/\1/p' "$logf" | tail -n1)
+			[ -n "${reason[$s]}" ] || reason[$s]="guest exited $rc" ;;
+		esac
+		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
+	fi
+done
+
+step "summary"
+echo "semctl: lint: $lint"
+[ $selftests = PASS ] || echo "semctl: selftests build: FAIL (log: $cache/selftests-build.log)"
+for s in $kernels; do
+	# A kernel that failed before any test ran still counts as one failure.
+	[ "${result[$s]}" = PASS ] || [ -n "${count[$s]:-}" ] || total_fail=$((total_fail + 1))
+	line="semctl: ${kver[$s]}: ${result[$s]}"
+	if [ "${result[$s]}" = PASS ]; then
+		line+=" (${count[$s]})"
+	else
+		line+=" (${reason[$s]}${count[$s]:+; ${count[$s]}})"
+	fi
+	echo "$line"
+done
+[ $lint = PASS ] || total_fail=$((total_fail + 1))
+[ $selftests = PASS ] || total_fail=$((total_fail + 1))
+echo "semctl: $total_pass passed, $total_fail failed, $total_skip skipped"
+exit $overall
