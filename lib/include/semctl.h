@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later OR MIT */
+/*
+ * libsemctl: a small C library over the semctl kernel module.
+ *
+ * Every function returns a non-negative value on success and a negative
+ * errno value on failure; errno is not the error channel (it may be
+ * clobbered, it is never the result). There is no global state: every
+ * function is safe to call from any thread at any time. The acquire and
+ * release paths are one ioctl each and never allocate.
+ *
+ * The kernel ABI is <linux/semctl.h>, included here; see semctl(7) /
+ * Documentation/userspace-api/semctl.rst for the semantics.
+ */
+#ifndef LIBSEMCTL_SEMCTL_H
+#define LIBSEMCTL_SEMCTL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <linux/semctl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIBSEMCTL_VERSION_MAJOR	1
+#define LIBSEMCTL_VERSION_MINOR	0
+
+/* The control device the module registers. */
+#define SEMCTL_DEVICE		"/dev/semctl"
+
+/*
+ * Device operations. Each opens SEMCTL_DEVICE for the duration of the
+ * call and fails with -ENODEV when it does not exist (module not loaded).
+ */
+int semctl_create(const char *name, uint64_t value, uint64_t max,
+		  mode_t mode, unsigned int flags);
+int semctl_open(const char *name, unsigned int flags);
+int semctl_unlink(const char *name);
+int semctl_list(uint64_t *cursor, struct semctl_info *entries,
+		unsigned int count);
+
+/* Semaphore fd operations: one ioctl each. */
+struct timespec;
+
+int semctl_acquire(int fd, uint64_t count, unsigned int flags);
+int semctl_acquire_timeout(int fd, uint64_t count, unsigned int flags,
+			   const struct timespec *ts);
+int semctl_try_acquire(int fd, uint64_t count, unsigned int flags);
+int semctl_release(int fd, uint64_t count, uint64_t *previous);
+int semctl_query(int fd, struct semctl_info *info);
+
+/*
+ * io_uring helpers (IORING_OP_URING_CMD). They work with any liburing,
+ * including versions without io_uring_prep_uring_cmd(), and with raw
+ * rings; including this header does not need liburing: the structs are
+ * only named here (<linux/io_uring.h> or <liburing.h> defines them).
+ */
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+void semctl_prep_acquire(struct io_uring_sqe *sqe, int fd, uint32_t count,
+			 unsigned int flags, uint64_t timeout_ns);
+void semctl_prep_cancel(struct io_uring_sqe *sqe, int fd,
+			uint64_t user_data);
+int semctl_cqe_result(const struct io_uring_cqe *cqe);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBSEMCTL_SEMCTL_H */
