@@ -35,4 +35,47 @@ static inline int semctl_copy_struct_to_user(void __user *dst, size_t usize,
 }
 #endif
 
+/* Where the io_uring command interface lives (6.7 moved it). */
+#ifdef SEMCTL_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#include <linux/io_uring_types.h>
+#endif
+
+/* The 16-byte command area of the SQE. */
+static inline const void *semctl_uring_cmd_area(struct io_uring_cmd *cmd)
+{
+#ifdef SEMCTL_HAVE_URING_CMD_SQE
+	return io_uring_sqe_cmd(cmd->sqe);
+#else
+	return cmd->cmd;
+#endif
+}
+
+/*
+ * Whether io_uring can cancel a driver's queued command when its ring or
+ * task goes away (io_uring_cmd_mark_cancelable, 6.7). Without it a queued
+ * command would hold ring teardown forever, so async acquires then wait
+ * in an io-wq worker, which io_uring's cancellation does interrupt.
+ */
+#ifdef SEMCTL_HAVE_URING_CMD_CANCELABLE
+#define SEMCTL_URING_QUEUES_ASYNC	true
+#define SEMCTL_URING_F_CANCEL		IO_URING_F_CANCEL
+
+static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
+						unsigned int issue_flags)
+{
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+}
+#else
+#define SEMCTL_URING_QUEUES_ASYNC	false
+#define SEMCTL_URING_F_CANCEL		0
+
+static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
+						unsigned int issue_flags)
+{
+}
+#endif
+
 #endif /* _SEMCTL_COMPAT_H */

@@ -114,6 +114,7 @@ static const struct file_operations semctl_file_fops = {
 	.poll		= semctl_file_poll,
 	.unlocked_ioctl	= semctl_sem_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= semctl_uring_cmd,
 	.release	= semctl_file_release,
 	.show_fdinfo	= semctl_file_show_fdinfo,
 };

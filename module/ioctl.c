@@ -257,65 +257,76 @@ long semctl_device_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-static int semctl_validate_acquire(const struct semctl_acquire *args,
-				   const struct semctl_sem *sem)
+/* Validate an acquire from the ioctl or io_uring; the fd must may write. */
+int semctl_acquire_check(const struct semctl_acquire *args,
+			 const struct semctl_file *sfile)
 {
 	u32 timed = SEMCTL_ACQUIRE_TIMEOUT | SEMCTL_ACQUIRE_ABSTIME |
 		    SEMCTL_ACQUIRE_REALTIME;
 
 	if (args->flags & ~SEMCTL_ACQUIRE_FLAGS)
 		return -EINVAL;
-	if (!args->count || args->count > sem->max)
+	if (!args->count || args->count > sfile->sem->max)
 		return -EINVAL;
-	if (!(args->flags & SEMCTL_ACQUIRE_TIMEOUT))
-		return (args->flags & timed) || args->timeout_ns ? -EINVAL : 0;
-	if (args->flags & SEMCTL_ACQUIRE_TRY)
+	if (!(args->flags & SEMCTL_ACQUIRE_TIMEOUT)) {
+		if ((args->flags & timed) || args->timeout_ns)
+			return -EINVAL;
+	} else if ((args->flags & SEMCTL_ACQUIRE_TRY) ||
+		   ((args->flags & SEMCTL_ACQUIRE_REALTIME) &&
+		    !(args->flags & SEMCTL_ACQUIRE_ABSTIME))) {
 		return -EINVAL;
-	if ((args->flags & SEMCTL_ACQUIRE_REALTIME) &&
-	    !(args->flags & SEMCTL_ACQUIRE_ABSTIME))
-		return -EINVAL;
+	}
+	if (!(sfile->rights & SEMCTL_OPEN_WRITE))
+		return -EBADF;
 	return 0;
+}
+
+/*
+ * Turn a checked acquire's timeout into an absolute @deadline on @clock.
+ * Return: @deadline, or NULL when the acquire waits without a timeout.
+ */
+ktime_t *semctl_acquire_deadline(const struct semctl_acquire *args,
+				 ktime_t *deadline, clockid_t *clock)
+{
+	ktime_t timeout = min_t(u64, args->timeout_ns, KTIME_MAX);
+
+	*clock = CLOCK_MONOTONIC;
+	if (!(args->flags & SEMCTL_ACQUIRE_TIMEOUT))
+		return NULL;
+	if (args->flags & SEMCTL_ACQUIRE_REALTIME)
+		*clock = CLOCK_REALTIME;
+	if (args->flags & SEMCTL_ACQUIRE_ABSTIME)
+		*deadline = timeout;
+	else
+		*deadline = ktime_add_safe(ktime_get(), timeout);
+	return deadline;
 }
 
 static long semctl_ioctl_acquire(struct semctl_file *sfile,
 				 struct semctl_acquire __user *uarg)
 {
-	struct semctl_sem *sem = sfile->sem;
-	clockid_t clock = CLOCK_MONOTONIC;
 	struct semctl_acquire args;
-	ktime_t deadline, *until = NULL;
-	ktime_t timeout;
-	bool relative;
+	ktime_t deadline, *until;
+	clockid_t clock;
+	ktime_t left;
 	int ret;
 
 	ret = semctl_copy_arg(&args, sizeof(args), SEMCTL_ACQUIRE_SIZE_VER0,
 			      uarg);
 	if (ret)
 		return ret;
-	ret = semctl_validate_acquire(&args, sem);
+	ret = semctl_acquire_check(&args, sfile);
 	if (ret)
 		return ret;
-	if (!(sfile->rights & SEMCTL_OPEN_WRITE))
-		return -EBADF;
-
-	relative = (args.flags & SEMCTL_ACQUIRE_TIMEOUT) &&
-		   !(args.flags & SEMCTL_ACQUIRE_ABSTIME);
-	if (args.flags & SEMCTL_ACQUIRE_TIMEOUT) {
-		timeout = min_t(u64, args.timeout_ns, KTIME_MAX);
-		if (args.flags & SEMCTL_ACQUIRE_REALTIME)
-			clock = CLOCK_REALTIME;
-		deadline = relative ? ktime_add_safe(ktime_get(), timeout) :
-				      timeout;
-		until = &deadline;
-	}
-
-	ret = semctl_sem_acquire(sem, args.flags & SEMCTL_ACQUIRE_UNDO ?
+	until = semctl_acquire_deadline(&args, &deadline, &clock);
+	ret = semctl_sem_acquire(sfile->sem, args.flags & SEMCTL_ACQUIRE_UNDO ?
 				 sfile : NULL, args.count,
 				 args.flags & SEMCTL_ACQUIRE_TRY, until, clock);
-	if (ret == -ERESTARTSYS && relative) {
+	if (ret == -ERESTARTSYS && until &&
+	    !(args.flags & SEMCTL_ACQUIRE_ABSTIME)) {
 		/* A restart must not extend the wait: hand back what is left. */
-		timeout = ktime_sub(deadline, ktime_get());
-		if (put_user(max_t(s64, timeout, 0), &uarg->timeout_ns))
+		left = ktime_sub(deadline, ktime_get());
+		if (put_user(max_t(s64, left, 0), &uarg->timeout_ns))
 			return -EFAULT;
 	}
 	return ret;

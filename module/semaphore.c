@@ -21,22 +21,20 @@
 
 #include "semctl.h"
 
-struct semctl_waiter {
-	struct list_head node;		/* in sem->waiters */
-	struct task_struct *task;
-	struct semctl_file *undo_to;	/* NULL: no undo */
-	u64 count;
-	/* set under the lock with release semantics once the units are ours */
-	int granted;
-};
-
-/* Tasks to wake once the lock is dropped; a full batch wakes in place. */
+/*
+ * What to do once the lock is dropped: tasks to wake (a full batch wakes
+ * in place) and async waiters to finish.
+ */
 #define SEMCTL_WAKE_BATCH	16
 
 struct semctl_wake_batch {
 	unsigned int nr;
 	struct task_struct *tasks[SEMCTL_WAKE_BATCH];
+	struct list_head finished;
 };
+
+#define SEMCTL_WAKE_BATCH_INIT(name) \
+	{ .nr = 0, .finished = LIST_HEAD_INIT((name).finished) }
 
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 {
@@ -77,15 +75,24 @@ void semctl_sem_put(struct semctl_sem *sem)
 	kref_put(&sem->ref, semctl_sem_free);
 }
 
-static void semctl_wake_batch_add(struct semctl_wake_batch *batch,
-				  struct semctl_waiter *waiter)
+/*
+ * End @waiter's wait with @status (1: granted, or -errno); it is already
+ * off the queue. A blocked task may return as soon as it sees the status,
+ * so its task is pinned first; an async waiter is finished after unlock.
+ */
+static void semctl_waiter_end(struct semctl_wake_batch *batch,
+			      struct semctl_waiter *waiter, int status)
 {
 	struct task_struct *task = waiter->task;
 
-	/* The waiter may return as soon as it sees granted: pin its task. */
+	if (!task) {
+		waiter->status = status;
+		list_add_tail(&waiter->node, &batch->finished);
+		return;
+	}
 	get_task_struct(task);
 	/* Pairs with smp_load_acquire() in semctl_sem_sleep(). */
-	smp_store_release(&waiter->granted, 1);
+	smp_store_release(&waiter->status, status);
 	if (batch->nr < SEMCTL_WAKE_BATCH) {
 		batch->tasks[batch->nr++] = task;
 		return;
@@ -96,11 +103,16 @@ static void semctl_wake_batch_add(struct semctl_wake_batch *batch,
 
 static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 {
+	struct semctl_waiter *waiter, *next;
 	unsigned int i;
 
 	for (i = 0; i < batch->nr; i++) {
 		wake_up_process(batch->tasks[i]);
 		put_task_struct(batch->tasks[i]);
+	}
+	list_for_each_entry_safe(waiter, next, &batch->finished, node) {
+		list_del(&waiter->node);
+		waiter->finish(waiter);
 	}
 }
 
@@ -174,7 +186,7 @@ static void semctl_sem_grant(struct semctl_sem *sem,
 		semctl_undo_add(sem, waiter->undo_to, waiter->count);
 		list_del(&waiter->node);
 		sem->nr_waiters--;
-		semctl_wake_batch_add(batch, waiter);
+		semctl_waiter_end(batch, waiter, 1);
 	}
 	atomic64_set(&sem->value, value);
 }
@@ -196,18 +208,21 @@ static bool semctl_sem_take_locked(struct semctl_sem *sem,
 }
 
 /*
- * Sleep until granted, a signal or the deadline. Returns 0 once granted,
- * -ERESTARTSYS or -ETIMEDOUT otherwise (the waiter may still be queued).
+ * Sleep until the wait ends, a signal or the deadline. Returns the end's
+ * status, or -ERESTARTSYS or -ETIMEDOUT while the waiter may still be
+ * queued.
  */
 static int semctl_sem_sleep(struct semctl_waiter *waiter,
 			    const ktime_t *deadline, clockid_t clock)
 {
 	ktime_t expires;
+	int status;
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
-		/* Pairs with smp_store_release() in semctl_wake_batch_add(). */
-		if (smp_load_acquire(&waiter->granted))
+		/* Pairs with smp_store_release() in semctl_waiter_end(). */
+		status = smp_load_acquire(&waiter->status);
+		if (status)
 			break;
 		if (signal_pending(current)) {
 			__set_current_state(TASK_RUNNING);
@@ -224,72 +239,158 @@ static int semctl_sem_sleep(struct semctl_waiter *waiter,
 			return -ETIMEDOUT;
 	}
 	__set_current_state(TASK_RUNNING);
-	return 0;
-}
-
-/*
- * Leave the queue after a signal or a timeout, unless a release granted
- * the units meanwhile: then the acquire succeeded. Leaving may unblock
- * the waiters behind us (we may have been a large request at the head).
- */
-static int semctl_sem_cancel_wait(struct semctl_sem *sem,
-				  struct semctl_waiter *waiter, int error)
-{
-	struct semctl_wake_batch batch = { .nr = 0 };
-
-	spin_lock_irq(&sem->wait.lock);
-	if (waiter->granted) {
-		spin_unlock_irq(&sem->wait.lock);
-		return 0;
-	}
-	list_del(&waiter->node);
-	sem->nr_waiters--;
-	semctl_sem_grant(sem, &batch);
-	semctl_sem_wake_pollers(sem);
-	spin_unlock_irq(&sem->wait.lock);
-	semctl_wake_batch_issue(&batch);
-	return error;
+	return status > 0 ? 0 : status;
 }
 
 /**
- * semctl_sem_acquire - take @count units, in FIFO order with other waiters
+ * semctl_sem_dequeue - end a queued wait early
  * @sem:	the semaphore
- * @undo_to:	open file to record the units on for undo, or NULL
- * @count:	units, 1..sem->max (checked by the caller)
+ * @waiter:	a waiter queued on @sem
+ * @status:	-errno to end it with
+ *
+ * Leaving may unblock the waiters behind (a large request at the head).
+ *
+ * Return: true if @waiter was still queued and now ends with @status;
+ * false if its wait already ended (granted or cancelled) meanwhile.
+ */
+bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
+			int status)
+{
+	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
+	unsigned long flags;
+
+	/* Also called from an hrtimer, in hard interrupt context. */
+	spin_lock_irqsave(&sem->wait.lock, flags);
+	if (waiter->status) {
+		spin_unlock_irqrestore(&sem->wait.lock, flags);
+		return false;
+	}
+	list_del(&waiter->node);
+	sem->nr_waiters--;
+	waiter->status = status;
+	semctl_sem_grant(sem, &batch);
+	semctl_sem_wake_pollers(sem);
+	spin_unlock_irqrestore(&sem->wait.lock, flags);
+	semctl_wake_batch_issue(&batch);
+	return true;
+}
+
+/* Take the units now, or queue @waiter; lock held. Return: true if taken. */
+static bool semctl_sem_take_or_queue(struct semctl_sem *sem,
+				     struct semctl_waiter *waiter, bool try)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (semctl_sem_take_locked(sem, waiter->undo_to, waiter->count))
+		return true;
+	if (try)
+		return false;
+	waiter->status = 0;
+	list_add_tail(&waiter->node, &sem->waiters);
+	sem->nr_waiters++;
+	return false;
+}
+
+/**
+ * semctl_sem_wait - take @waiter's units, in FIFO order with other waiters
+ * @sem:	the semaphore
+ * @waiter:	count, undo_to, owner and tag filled by the caller
  * @try:	fail with -EAGAIN instead of waiting
  * @deadline:	absolute time on @clock to give up at, or NULL
  * @clock:	CLOCK_MONOTONIC or CLOCK_REALTIME
  *
- * Return: 0, -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.
+ * Return: 0, -EAGAIN, -ETIMEDOUT, -ERESTARTSYS or -ECANCELED.
  */
+int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
+		    bool try, const ktime_t *deadline, clockid_t clock)
+{
+	int ret;
+
+	waiter->task = current;
+	spin_lock_irq(&sem->wait.lock);
+	if (semctl_sem_take_or_queue(sem, waiter, try)) {
+		spin_unlock_irq(&sem->wait.lock);
+		return 0;
+	}
+	spin_unlock_irq(&sem->wait.lock);
+	if (try)
+		return -EAGAIN;
+
+	ret = semctl_sem_sleep(waiter, deadline, clock);
+	if (ret == -ERESTARTSYS || ret == -ETIMEDOUT) {
+		/* A grant racing the signal or timeout wins: nothing lost. */
+		if (!semctl_sem_dequeue(sem, waiter, ret))
+			ret = waiter->status > 0 ? 0 : waiter->status;
+	}
+	return ret;
+}
+
+/* semctl_sem_wait() for the common case: no cancel tag. */
 int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 		       u64 count, bool try, const ktime_t *deadline,
 		       clockid_t clock)
 {
-	struct semctl_waiter waiter;
-	int ret;
+	struct semctl_waiter waiter = {
+		.count = count,
+		.undo_to = undo_to,
+	};
+
+	return semctl_sem_wait(sem, &waiter, try, deadline, clock);
+}
+
+/**
+ * semctl_sem_queue_async - take @waiter's units now or queue it
+ * @sem:	the semaphore
+ * @waiter:	count, undo_to, owner, tag and finish filled by the caller
+ *
+ * Once queued, @waiter ends exactly once: granted by a release, or by
+ * semctl_sem_dequeue() or semctl_sem_cancel_tagged(); its finish() is then
+ * called without the lock held.
+ *
+ * Return: true if the units were taken at once (nothing queued).
+ */
+bool semctl_sem_queue_async(struct semctl_sem *sem,
+			    struct semctl_waiter *waiter)
+{
+	bool taken;
+
+	waiter->task = NULL;
+	spin_lock_irq(&sem->wait.lock);
+	taken = semctl_sem_take_or_queue(sem, waiter, false);
+	spin_unlock_irq(&sem->wait.lock);
+	return taken;
+}
+
+/**
+ * semctl_sem_cancel_tagged - cancel the waits an io_uring cancel names
+ * @sem:	the semaphore
+ * @owner:	the open file the waits were submitted on
+ * @tag:	their io_uring user_data
+ *
+ * Return: how many waits now end with -ECANCELED.
+ */
+unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
+				      struct semctl_file *owner, u64 tag)
+{
+	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
+	struct semctl_waiter *waiter, *next;
+	unsigned int cancelled = 0;
 
 	spin_lock_irq(&sem->wait.lock);
-	if (semctl_sem_take_locked(sem, undo_to, count)) {
-		spin_unlock_irq(&sem->wait.lock);
-		return 0;
+	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
+		if (waiter->owner != owner || waiter->tag != tag)
+			continue;
+		list_del(&waiter->node);
+		sem->nr_waiters--;
+		semctl_waiter_end(&batch, waiter, -ECANCELED);
+		cancelled++;
 	}
-	if (try) {
-		spin_unlock_irq(&sem->wait.lock);
-		return -EAGAIN;
+	if (cancelled) {
+		semctl_sem_grant(sem, &batch);
+		semctl_sem_wake_pollers(sem);
 	}
-	waiter.task = current;
-	waiter.undo_to = undo_to;
-	waiter.count = count;
-	waiter.granted = 0;
-	list_add_tail(&waiter.node, &sem->waiters);
-	sem->nr_waiters++;
 	spin_unlock_irq(&sem->wait.lock);
-
-	ret = semctl_sem_sleep(&waiter, deadline, clock);
-	if (ret)
-		ret = semctl_sem_cancel_wait(sem, &waiter, ret);
-	return ret;
+	semctl_wake_batch_issue(&batch);
+	return cancelled;
 }
 
 /* Add units back, pay back undo first, and hand them to the queue. */
@@ -314,7 +415,7 @@ static void semctl_sem_add_locked(struct semctl_sem *sem,
 int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 		       u64 count, u64 *previous)
 {
-	struct semctl_wake_batch batch = { .nr = 0 };
+	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
@@ -338,7 +439,7 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
  */
 void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
 {
-	struct semctl_wake_batch batch = { .nr = 0 };
+	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);

@@ -62,6 +62,22 @@ struct semctl_file {
 	bool undo_reads;	/* SEMCTL_FD_UNDO */
 };
 
+/*
+ * One acquire waiting in sem->waiters: a blocked task, or an async request
+ * (task NULL) finished by finish() once its wait ends.
+ */
+struct semctl_waiter {
+	struct list_head node;		/* in sem->waiters */
+	u64 count;
+	struct semctl_file *undo_to;	/* record the units for undo, or NULL */
+	struct semctl_file *owner;	/* open file a cancel may name, or NULL */
+	u64 tag;			/* io_uring user_data, with @owner */
+	struct task_struct *task;
+	void (*finish)(struct semctl_waiter *waiter);
+	/* 0 while queued, then 1 (granted) or -errno; set under the lock */
+	int status;
+};
+
 /* semaphore.c: the counter and its FIFO of waiters */
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);
 void semctl_sem_get(struct semctl_sem *sem);
@@ -69,6 +85,14 @@ void semctl_sem_put(struct semctl_sem *sem);
 int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 		       u64 count, bool try, const ktime_t *deadline,
 		       clockid_t clock);
+int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
+		    bool try, const ktime_t *deadline, clockid_t clock);
+bool semctl_sem_queue_async(struct semctl_sem *sem,
+			    struct semctl_waiter *waiter);
+bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
+			int status);
+unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
+				      struct semctl_file *owner, u64 tag);
 int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 		       u64 count, u64 *previous);
 void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file);
@@ -102,5 +126,13 @@ void semctl_file_abort(struct semctl_fd *fd);
 long semctl_device_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg);
 long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int semctl_acquire_check(const struct semctl_acquire *args,
+			 const struct semctl_file *sfile);
+ktime_t *semctl_acquire_deadline(const struct semctl_acquire *args,
+				 ktime_t *deadline, clockid_t *clock);
+
+/* uring.c: IORING_OP_URING_CMD on a semaphore fd */
+struct io_uring_cmd;
+int semctl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
 #endif /* _SEMCTL_H */

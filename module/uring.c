@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Weighted asynchronous acquire through IORING_OP_URING_CMD.
+ *
+ * Where io_uring can cancel a driver's queued command (6.7 and later), an
+ * async acquire is a waiter in the semaphore's FIFO like any blocked task,
+ * but with no task behind it: the release that grants its units completes
+ * it through task work, so a pending acquire costs no thread. Ring or task
+ * exit cancels it through IO_URING_F_CANCEL.
+ *
+ * Older kernels cannot cancel a queued command, and a command that never
+ * completes would hold ring teardown forever. There the acquire is tried
+ * without blocking, then punted to an io-wq worker that waits in the FIFO
+ * as a task; io_uring's cancellation (ASYNC_CANCEL, ring or task exit)
+ * interrupts the worker, so teardown never hangs and no unit leaks.
+ *
+ * Either way SEMCTL_URING_CMD_CANCEL cancels the pending acquires of the
+ * same open file that carry a given user_data.
+ */
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+
+#include "semctl.h"
+
+/* A queued async acquire; lives until its completion's task work. */
+struct semctl_async {
+	struct semctl_waiter waiter;
+	struct io_uring_cmd *cmd;
+	struct semctl_sem *sem;
+	struct hrtimer timer;
+	bool timed;
+};
+
+static struct semctl_async **semctl_uring_pdu(struct io_uring_cmd *cmd)
+{
+	BUILD_BUG_ON(sizeof(struct semctl_async *) > sizeof(cmd->pdu));
+	return (struct semctl_async **)cmd->pdu;
+}
+
+static u64 semctl_uring_user_data(struct io_uring_cmd *cmd)
+{
+	return cmd_to_io_kiocb(cmd)->cqe.user_data;
+}
+
+/* Free @async and post its result; the timer can no longer touch it. */
+static void semctl_async_complete(struct semctl_async *async, int result,
+				  unsigned int issue_flags)
+{
+	if (async->timed)
+		hrtimer_cancel(&async->timer);
+	io_uring_cmd_done(async->cmd, result, 0, issue_flags);
+	kfree(async);
+}
+
+static void semctl_async_done_tw(struct io_uring_cmd *cmd,
+				 unsigned int issue_flags)
+{
+	struct semctl_async *async = *semctl_uring_pdu(cmd);
+	int status = async->waiter.status;
+
+	semctl_async_complete(async, status > 0 ? 0 : status, issue_flags);
+}
+
+/* The wait ended (any context, no lock held): complete in task context. */
+static void semctl_async_finish(struct semctl_waiter *waiter)
+{
+	struct semctl_async *async = container_of(waiter, struct semctl_async,
+						  waiter);
+
+	io_uring_cmd_complete_in_task(async->cmd, semctl_async_done_tw);
+}
+
+static enum hrtimer_restart semctl_async_timeout(struct hrtimer *timer)
+{
+	struct semctl_async *async = container_of(timer, struct semctl_async,
+						  timer);
+
+	if (semctl_sem_dequeue(async->sem, &async->waiter, -ETIMEDOUT))
+		semctl_async_finish(&async->waiter);
+	return HRTIMER_NORESTART;
+}
+
+/* Ring or task exit: io_uring guarantees the command is not done yet. */
+static void semctl_async_cancel(struct io_uring_cmd *cmd,
+				unsigned int issue_flags)
+{
+	struct semctl_async *async = *semctl_uring_pdu(cmd);
+
+	/* Already granted or ended: its task work completes it. */
+	if (!semctl_sem_dequeue(async->sem, &async->waiter, -ECANCELED))
+		return;
+	semctl_async_complete(async, -ECANCELED, issue_flags);
+}
+
+static int semctl_uring_queue(struct semctl_file *sfile,
+			      struct io_uring_cmd *cmd,
+			      const struct semctl_acquire *args,
+			      const ktime_t *deadline, clockid_t clock,
+			      unsigned int issue_flags)
+{
+	struct semctl_async *async;
+
+	async = kzalloc(sizeof(*async), GFP_KERNEL_ACCOUNT);
+	if (!async)
+		return -ENOMEM;
+	async->waiter.count = args->count;
+	if (args->flags & SEMCTL_ACQUIRE_UNDO)
+		async->waiter.undo_to = sfile;
+	async->waiter.owner = sfile;
+	async->waiter.tag = semctl_uring_user_data(cmd);
+	async->waiter.finish = semctl_async_finish;
+	async->cmd = cmd;
+	async->sem = sfile->sem;
+	if (deadline) {
+		hrtimer_init(&async->timer, clock, HRTIMER_MODE_ABS);
+		async->timer.function = semctl_async_timeout;
+		async->timed = true;
+	}
+	*semctl_uring_pdu(cmd) = async;
+
+	if (semctl_sem_queue_async(sfile->sem, &async->waiter)) {
+		kfree(async);
+		return 0;
+	}
+	/*
+	 * Completions run as task work of this very task, so nothing can
+	 * complete the command before we return: marking it and arming the
+	 * timer after queueing is safe.
+	 */
+	semctl_uring_mark_cancelable(cmd, issue_flags);
+	if (deadline)
+		hrtimer_start(&async->timer, *deadline, HRTIMER_MODE_ABS);
+	return -EIOCBQUEUED;
+}
+
+static int semctl_uring_block(struct semctl_file *sfile,
+			      struct io_uring_cmd *cmd,
+			      const struct semctl_acquire *args,
+			      const ktime_t *deadline, clockid_t clock,
+			      unsigned int issue_flags)
+{
+	struct semctl_waiter waiter = {
+		.count = args->count,
+		.owner = sfile,
+		.tag = semctl_uring_user_data(cmd),
+	};
+	int ret;
+
+	if (args->flags & SEMCTL_ACQUIRE_UNDO)
+		waiter.undo_to = sfile;
+	/* -EAGAIN from the non-blocking try punts us to an io-wq worker. */
+	ret = semctl_sem_wait(sfile->sem, &waiter,
+			      issue_flags & IO_URING_F_NONBLOCK, deadline, clock);
+	/* A worker is only ever signalled by io_uring to cancel it. */
+	if (ret == -ERESTARTSYS)
+		ret = -ECANCELED;
+	return ret;
+}
+
+static int semctl_uring_acquire(struct semctl_file *sfile,
+				struct io_uring_cmd *cmd,
+				unsigned int issue_flags)
+{
+	const struct semctl_uring_acquire *area = semctl_uring_cmd_area(cmd);
+	struct semctl_acquire args = {
+		.count = READ_ONCE(area->count),
+		.flags = READ_ONCE(area->flags),
+		.timeout_ns = READ_ONCE(area->timeout_ns),
+	};
+	ktime_t deadline, *until;
+	clockid_t clock;
+	int ret;
+
+	if (args.flags & SEMCTL_ACQUIRE_TRY)
+		return -EINVAL;
+	ret = semctl_acquire_check(&args, sfile);
+	if (ret)
+		return ret;
+	until = semctl_acquire_deadline(&args, &deadline, &clock);
+	if (SEMCTL_URING_QUEUES_ASYNC)
+		return semctl_uring_queue(sfile, cmd, &args, until, clock,
+					  issue_flags);
+	return semctl_uring_block(sfile, cmd, &args, until, clock,
+				  issue_flags);
+}
+
+static int semctl_uring_cancel(struct semctl_file *sfile,
+			       struct io_uring_cmd *cmd)
+{
+	const struct semctl_uring_cancel *area = semctl_uring_cmd_area(cmd);
+	u64 user_data = READ_ONCE(area->user_data);
+	unsigned int cancelled;
+
+	if (READ_ONCE(area->reserved))
+		return -EINVAL;
+	cancelled = semctl_sem_cancel_tagged(sfile->sem, sfile, user_data);
+	return cancelled ? cancelled : -ENOENT;
+}
+
+int semctl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct semctl_file *sfile = cmd->file->private_data;
+
+	if (issue_flags & SEMCTL_URING_F_CANCEL) {
+		semctl_async_cancel(cmd, issue_flags);
+		return 0;
+	}
+	switch (cmd->cmd_op) {
+	case SEMCTL_URING_CMD_ACQUIRE:
+		return semctl_uring_acquire(sfile, cmd, issue_flags);
+	case SEMCTL_URING_CMD_CANCEL:
+		return semctl_uring_cancel(sfile, cmd);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
