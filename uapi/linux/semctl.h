@@ -164,7 +164,8 @@ struct semctl_release {
  * @flags:	SEMCTL_INFO_*
  * @value:	units available now
  * @max:	maximum value
- * @waiters:	tasks and requests queued in acquire
+ * @waiters:	blocked acquires and queued io_uring acquire commands
+ *		(an io_uring READ waits on poll and is not counted)
  * @undo:	units this open file holds with undo
  * @uid:	owner (named semaphores; the creator otherwise)
  * @gid:	group
