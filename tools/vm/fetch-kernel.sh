@@ -79,7 +79,7 @@ fetch() { # pkg version -> path of the .deb
 	f=$(ls "$debs/${pkg}_${v//:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$f" ]; then
 		log "downloading $pkg=$v"
-		(cd "$debs" && apt-get download -q "$pkg=$v" >&2) ||
+		(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$v" >&2) ||
 			die "apt-get download $pkg=$v failed"
 		f=$(ls "$debs/${pkg}_${v//:/%3a}_"*.deb | head -n1)
 	fi

@@ -80,6 +80,6 @@ done
 echo "$kver" > "$tmp/kver"
 # Uncompressed: the kernel unpacks it fastest under TCG and it is small.
 (cd "$tmp" && find . -print0 | LC_ALL=C sort -z |
-	cpio --null -o -H newc --quiet -R 0:0) > "$out.tmp"
-mv "$out.tmp" "$out"
+	cpio --null -o -H newc --quiet -R 0:0) > "$out.tmp.$$"
+mv "$out.tmp.$$" "$out"
 echo "mkinitramfs[$series]: $out ($(tr '\n' ' ' < "$tmp/mods/order"))" >&2
