@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * semctl(1): kernel counting semaphores from the shell, in the style of
+ * flock(1) and GNU parallel's sem.
+ *
+ *   semctl create NAME [--value N] [--max M] [--mode MODE] [--exclusive]
+ *   semctl rm NAME
+ *   semctl ls [--json]
+ *   semctl info NAME [--json]
+ *   semctl acquire NAME [-n N] [--timeout S]
+ *   semctl release NAME [-n N]
+ *   semctl run NAME [-n N] [--timeout S] [--create VALUE] -- CMD [ARGS...]
+ *
+ * `run` acquires with SEMCTL_ACQUIRE_UNDO on an fd opened with
+ * SEMCTL_FD_NOCLOEXEC and then execs CMD in place: CMD itself holds the
+ * open file, so the units come back exactly when the last process holding
+ * it exits, however it dies (SIGKILL included), and never while CMD still
+ * runs. See man/man1/semctl.1 for the reasoning and the exit statuses.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <semctl.h>
+
+#ifndef SEMCTL_CLI_VERSION
+#define SEMCTL_CLI_VERSION	"1.0"
+#endif
+
+/* Exit statuses (sysexits.h values, as flock(1) uses them). */
+#define EXIT_TIMEOUT_DEFAULT	1	/* timeout; -E changes it */
+#define EX_USAGE		64
+#define EX_DATAERR		65	/* bad name or value */
+#define EX_NOINPUT		66	/* no such semaphore */
+#define EX_UNAVAILABLE		69	/* module not loaded */
+#define EX_SOFTWARE		70
+#define EX_OSERR		71
+#define EX_CANTCREAT		73	/* already exists */
+#define EX_NOPERM		77	/* permission denied */
+#define EXIT_EXEC_FAILED	126
+#define EXIT_EXEC_NOTFOUND	127
+
+#define NSEC_PER_SEC		1000000000L
+
+static const char *prog = "semctl";
+
+static void msg(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Turn a library error into a message and an exit status. @what is the
+ * operation, @name the semaphore (NULL for device-wide operations).
+ */
+static int fail(const char *what, const char *name, int err)
+{
+	const char *n = name ? name : "";
+	const char *sep = name ? ": " : "";
+
+	switch (err) {
+	case -ENODEV:
+		msg("%s: %s does not exist: the semctl kernel module is not loaded",
+		    what, SEMCTL_DEVICE);
+		fprintf(stderr,
+			"  load it as root with 'modprobe semctl' (installed module)\n"
+			"  or 'insmod module/semctl.ko' (from a build tree)\n");
+		return EX_UNAVAILABLE;
+	case -EACCES:
+		if (access(SEMCTL_DEVICE, R_OK | W_OK)) {
+			msg("%s: cannot open %s: permission denied", what,
+			    SEMCTL_DEVICE);
+			return EX_NOPERM;
+		}
+		msg("%s: %s%spermission denied by the semaphore's mode", what,
+		    n, sep);
+		return EX_NOPERM;
+	case -EPERM:
+		msg("%s: %s%soperation not permitted (only the owner or CAP_IPC_OWNER may do this)",
+		    what, n, sep);
+		return EX_NOPERM;
+	case -ENOENT:
+		msg("%s: %s%sno such semaphore", what, n, sep);
+		return EX_NOINPUT;
+	case -EEXIST:
+		msg("%s: %s%salready exists", what, n, sep);
+		return EX_CANTCREAT;
+	case -ENAMETOOLONG:
+		msg("%s: %s%sname longer than %d bytes", what, n, sep,
+		    SEMCTL_NAME_MAX);
+		return EX_DATAERR;
+	case -EOVERFLOW:
+		msg("%s: %s%swould exceed the semaphore's maximum; nothing released",
+		    what, n, sep);
+		return EX_DATAERR;
+	case -ENOTTY:
+		msg("%s: %s%sthe loaded semctl module does not support this (too old?)",
+		    what, n, sep);
+		return EX_UNAVAILABLE;
+	case -EINVAL:
+		msg("%s: %s%sinvalid argument (name: 1..%d bytes without '/'; count: 1..max)",
+		    what, n, sep, SEMCTL_NAME_MAX);
+		return EX_DATAERR;
+	default:
+		msg("%s: %s%s%s", what, n, sep, strerror(-err));
+		return EX_OSERR;
+	}
+}
+
+/* Decimal unsigned integer, the whole string, no sign. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Seconds with an optional fraction: "5", "0.25", "1.000000001". */
+static bool parse_seconds(const char *s, struct timespec *ts)
+{
+	uint64_t sec = 0;
+	long nsec = 0, scale = NSEC_PER_SEC / 10;
+	const char *p = s;
+
+	if (!s || !*s || (*s == '.' && !s[1]))
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (sec > (uint64_t)INT32_MAX * 100)
+			return false;
+		sec = sec * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			nsec += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p)
+		return false;
+	ts->tv_sec = (time_t)sec;
+	ts->tv_nsec = nsec;
+	return true;
+}
+
+static int parse_mode(const char *s, mode_t *mode)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '7')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || v > 0777)
+		return -EINVAL;
+	*mode = (mode_t)v;
+	return 0;
+}
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", prog, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s --help'.\n", prog, cmd);
+	return EX_USAGE;
+}
+
+/* ---- output helpers ---------------------------------------------------- */
+
+/* A name for a terminal: control bytes and backslash escaped. */
+static void print_name(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* A JSON string; bytes >= 0x80 pass through (names are taken as UTF-8). */
+static void print_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void format_owner(char *buf, size_t len, uint32_t uid, uint32_t gid)
+{
+	char u[64], g[64];
+	struct passwd *pw = getpwuid(uid);
+	struct group *gr = getgrgid(gid);
+
+	if (pw)
+		snprintf(u, sizeof(u), "%s", pw->pw_name);
+	else
+		snprintf(u, sizeof(u), "%" PRIu32, uid);
+	if (gr)
+		snprintf(g, sizeof(g), "%s", gr->gr_name);
+	else
+		snprintf(g, sizeof(g), "%" PRIu32, gid);
+	snprintf(buf, len, "%s:%s", u, g);
+}
+
+static void print_info_json(FILE *f, const struct semctl_info *in)
+{
+	fputs("{\"name\":", f);
+	print_json_string(f, in->name);
+	fprintf(f, ",\"value\":%" PRIu64 ",\"max\":%" PRIu64
+		",\"waiters\":%" PRIu64 ",\"undo_total\":%" PRIu64
+		",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",\"mode\":\"%04o\"}",
+		(uint64_t)in->value, (uint64_t)in->max,
+		(uint64_t)in->waiters, (uint64_t)in->undo_total,
+		(uint32_t)in->uid, (uint32_t)in->gid, (unsigned int)in->mode);
+}
+
+/* ---- subcommands ------------------------------------------------------- */
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct subcommand *current;
+
+static int usage_of(const struct subcommand *sc, FILE *f)
+{
+	fprintf(f, "Usage: %s %s %s\n\n%s", prog, sc->name, sc->usage,
+		sc->help);
+	return 0;
+}
+
+#define OPT_HELP	{ "help", no_argument, NULL, 'h' }
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "value", required_argument, NULL, 'v' },
+		{ "max", required_argument, NULL, 'm' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "exclusive", no_argument, NULL, 'x' },
+		OPT_HELP, { 0 }
+	};
+	uint64_t value = 1, max = 0;
+	bool have_max = false;
+	unsigned int flags = 0;
+	mode_t mode = 0600;
+	int c, fd;
+
+	while ((c = getopt_long(argc, argv, "v:m:M:xh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			if (!parse_u64(optarg, &value) ||
+			    value > SEMCTL_VALUE_MAX)
+				return bad_usage("create", "bad --value '%s'",
+						 optarg);
+			break;
+		case 'm':
+			if (!parse_u64(optarg, &max) || !max ||
+			    max > SEMCTL_VALUE_MAX)
+				return bad_usage("create", "bad --max '%s'",
+						 optarg);
+			have_max = true;
+			break;
+		case 'M':
+			if (parse_mode(optarg, &mode))
+				return bad_usage("create",
+						 "bad --mode '%s' (octal, at most 0777)",
+						 optarg);
+			break;
+		case 'x':
+			flags |= SEMCTL_CREATE_EXCL;
+			break;
+		case 'h':
+			return usage_of(current, stdout);
+		default:
+			return bad_usage("create", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return bad_usage("create", "expected exactly one NAME");
+	if (!have_max)
+		max = value ? value : 1;
+	if (value > max)
+		return bad_usage("create", "--value %" PRIu64
+				 " is above --max %" PRIu64, value, max);
+	fd = semctl_create(argv[optind], value, max, mode, flags);
+	if (fd < 0)
+		return fail("create", argv[optind], fd);
+	close(fd);
+	return 0;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	static const struct option opts[] = { OPT_HELP, { 0 } };
+	int c, i, ret, status = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return usage_of(current, stdout);
+		return bad_usage("rm", "unknown option");
+	}
+	if (optind >= argc)
+		return bad_usage("rm", "expected NAME");
+	for (i = optind; i < argc; i++) {
+		ret = semctl_unlink(argv[i]);
+		if (ret < 0)
+			status = fail("rm", argv[i], ret);
+	}
+	return status;
+}
+
+#define LS_BATCH	32
+
+static int cmd_ls(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, OPT_HELP, { 0 }
+	};
+	struct semctl_info e[LS_BATCH];
+	uint64_t cursor = 0;
+	bool json = false, first = true;
+	char owner[160];
+	int c, i, n;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return usage_of(current, stdout);
+		default:
+			return bad_usage("ls", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return bad_usage("ls", "unexpected argument '%s'",
+				 argv[optind]);
+
+	n = semctl_list(&cursor, e, LS_BATCH);
+	if (n < 0)
+		return fail("ls", NULL, n);
+	if (json)
+		fputc('[', stdout);
+	else
+		printf("%-20s %10s %10s %8s %8s %-16s %s\n", "NAME", "VALUE",
+		       "MAX", "WAITERS", "UNDO", "OWNER", "MODE");
+	while (n > 0) {
+		for (i = 0; i < n; i++) {
+			if (json) {
+				fputs(first ? "\n  " : ",\n  ", stdout);
+				print_info_json(stdout, &e[i]);
+			} else {
+				int w = (int)strlen(e[i].name);
+
+				print_name(stdout, e[i].name);
+				format_owner(owner, sizeof(owner), e[i].uid,
+					     e[i].gid);
+				printf("%*s %10" PRIu64 " %10" PRIu64 " %8"
+				       PRIu64 " %8" PRIu64 " %-16s %04o\n",
+				       w < 20 ? 20 - w : 0, "",
+				       (uint64_t)e[i].value,
+				       (uint64_t)e[i].max,
+				       (uint64_t)e[i].waiters,
+				       (uint64_t)e[i].undo_total, owner,
+				       (unsigned int)e[i].mode);
+			}
+			first = false;
+		}
+		n = semctl_list(&cursor, e, LS_BATCH);
+		if (n < 0) {
+			if (json)
+				fputs("\n]\n", stdout);
+			return fail("ls", NULL, n);
+		}
+	}
+	if (json)
+		fputs(first ? "]\n" : "\n]\n", stdout);
+	return 0;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, OPT_HELP, { 0 }
+	};
+	struct semctl_info in;
+	bool json = false;
+	char owner[160];
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			return usage_of(current, stdout);
+		default:
+			return bad_usage("info", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return bad_usage("info", "expected exactly one NAME");
+	fd = semctl_open(argv[optind], SEMCTL_OPEN_READ);
+	if (fd < 0)
+		return fail("info", argv[optind], fd);
+	ret = semctl_query(fd, &in);
+	close(fd);
+	if (ret < 0)
+		return fail("info", argv[optind], ret);
+	if (json) {
+		print_info_json(stdout, &in);
+		fputc('\n', stdout);
+		return 0;
+	}
+	format_owner(owner, sizeof(owner), in.uid, in.gid);
+	fputs("name:       ", stdout);
+	print_name(stdout, in.name);
+	printf("\nvalue:      %" PRIu64 "\nmax:        %" PRIu64
+	       "\nwaiters:    %" PRIu64 "\nundo-total: %" PRIu64
+	       "\nowner:      %s (%" PRIu32 ":%" PRIu32 ")\nmode:       %04o\n",
+	       (uint64_t)in.value, (uint64_t)in.max, (uint64_t)in.waiters,
+	       (uint64_t)in.undo_total, owner, (uint32_t)in.uid,
+	       (uint32_t)in.gid, (unsigned int)in.mode);
+	return 0;
+}
+
+/* Options shared by acquire, release and run. */
+struct take_opts {
+	uint64_t count;
+	bool timed;
+	struct timespec timeout;
+	bool create;
+	uint64_t create_value;
+	int timeout_status;
+	const char *name;
+};
+
+static int take(int fd, const struct take_opts *o, unsigned int flags)
+{
+	return semctl_acquire_timeout(fd, o->count, flags,
+				      o->timed ? &o->timeout : NULL);
+}
+
+/*
+ * Options may come before or after NAME ("run -n 2 NAME -- CMD" and
+ * "run NAME -n 2 -- CMD"), but scanning stops at "--" or at the first
+ * word after NAME, so CMD's own options are never taken for ours.
+ * Returns 0, an exit status, or -1 after --help.
+ */
+static int parse_take(const char *cmd, int argc, char **argv,
+		      struct take_opts *o, bool timed, bool run)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "create", required_argument, NULL, 'c' },
+		{ "timeout-status", required_argument, NULL, 'E' },
+		OPT_HELP, { 0 }
+	};
+	uint64_t v;
+	int c;
+
+	o->count = 1;
+	o->timeout_status = EXIT_TIMEOUT_DEFAULT;
+	o->name = NULL;
+	for (;;) {
+		c = getopt_long(argc, argv, "+n:t:c:E:h", opts, NULL);
+		if (c == -1) {
+			bool dashdash = optind > 1 &&
+					!strcmp(argv[optind - 1], "--");
+
+			if (o->name || optind >= argc)
+				break;
+			o->name = argv[optind++];
+			if (dashdash)
+				break;
+			continue;
+		}
+		switch (c) {
+		case 'n':
+			if (!parse_u64(optarg, &o->count) || !o->count)
+				return bad_usage(cmd, "bad count '%s'", optarg);
+			break;
+		case 't':
+			if (!timed)
+				return bad_usage(cmd, "no --timeout here");
+			if (!parse_seconds(optarg, &o->timeout))
+				return bad_usage(cmd,
+						 "bad --timeout '%s' (seconds, e.g. 2.5)",
+						 optarg);
+			o->timed = true;
+			break;
+		case 'c':
+			if (!run)
+				return bad_usage(cmd, "no --create here");
+			if (!parse_u64(optarg, &o->create_value) ||
+			    !o->create_value ||
+			    o->create_value > SEMCTL_VALUE_MAX)
+				return bad_usage(cmd, "bad --create '%s'",
+						 optarg);
+			o->create = true;
+			break;
+		case 'E':
+			if (!timed || !parse_u64(optarg, &v) || v > 255)
+				return bad_usage(cmd,
+						 "bad --timeout-status (0..255)");
+			o->timeout_status = (int)v;
+			break;
+		case 'h':
+			usage_of(current, stdout);
+			return -1;
+		default:
+			return bad_usage(cmd, "unknown option");
+		}
+	}
+	if (!o->name)
+		return bad_usage(cmd, "expected NAME");
+	if (run && optind >= argc)
+		return bad_usage(cmd, "expected NAME -- CMD [ARGS...]");
+	if (!run && optind != argc)
+		return bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int cmd_acquire(int argc, char **argv)
+{
+	struct take_opts o = { 0 };
+	int fd, ret;
+
+	ret = parse_take("acquire", argc, argv, &o, true, false);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	fd = semctl_open(o.name, SEMCTL_OPEN_WRITE);
+	if (fd < 0)
+		return fail("acquire", o.name, fd);
+	/* No undo: the units stay taken after this process exits. */
+	ret = take(fd, &o, 0);
+	close(fd);
+	if (ret == -ETIMEDOUT)
+		return o.timeout_status;
+	if (ret < 0)
+		return fail("acquire", o.name, ret);
+	return 0;
+}
+
+static int cmd_release(int argc, char **argv)
+{
+	struct take_opts o = { 0 };
+	int fd, ret;
+
+	ret = parse_take("release", argc, argv, &o, false, false);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	fd = semctl_open(o.name, SEMCTL_OPEN_WRITE);
+	if (fd < 0)
+		return fail("release", o.name, fd);
+	ret = semctl_release(fd, o.count, NULL);
+	close(fd);
+	if (ret < 0)
+		return fail("release", o.name, ret);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct take_opts o = { 0 };
+	const unsigned int fdflags = SEMCTL_FD_NOCLOEXEC;
+	const char *name;
+	char fdstr[16];
+	int fd, ret;
+
+	ret = parse_take("run", argc, argv, &o, true, true);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	name = o.name;
+
+	fd = semctl_open(name, SEMCTL_OPEN_WRITE | fdflags);
+	if (fd == -ENOENT && o.create)
+		fd = semctl_create(name, o.create_value, o.create_value, 0600,
+				   fdflags);
+	if (fd < 0)
+		return fail("run", name, fd);
+
+	ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
+	if (ret == -ETIMEDOUT)
+		return o.timeout_status;
+	if (ret < 0)
+		return fail("run", name, ret);
+
+	/*
+	 * Exec in place. The units are recorded on the open file, which CMD
+	 * now holds (and whatever it forks without closing SEMCTL_FD): they
+	 * return when the last holder exits, however it exits.
+	 */
+	snprintf(fdstr, sizeof(fdstr), "%d", fd);
+	setenv("SEMCTL_FD", fdstr, 1);
+	execvp(argv[optind], &argv[optind]);
+	ret = errno;
+	msg("run: %s: %s", argv[optind], strerror(ret));
+	return ret == ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_FAILED;
+}
+
+static const struct subcommand subcommands[] = {
+	{ "create", cmd_create,
+	  "NAME [--value N] [--max M] [--mode MODE] [--exclusive]",
+	  "Create the named semaphore NAME, or leave an existing one as it is.\n\n"
+	  "  -v, --value N     initial value (default 1)\n"
+	  "  -m, --max M       maximum value (default: the initial value, 1 if 0)\n"
+	  "  -M, --mode MODE   octal permission bits (default 0600): read lets\n"
+	  "                    others query it, write lets them acquire/release\n"
+	  "  -x, --exclusive   fail (exit 73) if NAME exists\n" },
+	{ "rm", cmd_rm, "NAME...",
+	  "Remove the names. Holders keep their units and fds; the semaphore\n"
+	  "goes away with its last fd. Only the owner (or CAP_IPC_OWNER) may.\n" },
+	{ "ls", cmd_ls, "[--json]",
+	  "List every named semaphore you may read: name, value, max, waiters,\n"
+	  "units held with undo (by all holders), owner, mode.\n\n"
+	  "  -j, --json        one JSON array of objects\n" },
+	{ "info", cmd_info, "NAME [--json]",
+	  "Show one semaphore (needs read permission).\n\n"
+	  "  -j, --json        one JSON object\n" },
+	{ "acquire", cmd_acquire, "NAME [-n N] [--timeout S] [-E STATUS]",
+	  "Take N units and exit, for shell scripts. The units stay taken\n"
+	  "after the command exits, until some 'semctl release' gives them\n"
+	  "back: nothing returns them if the script dies. Prefer 'run'.\n\n"
+	  "  -n, --count N     units (default 1)\n"
+	  "  -t, --timeout S   give up after S seconds (fractions allowed;\n"
+	  "                    0 takes them only if free now)\n"
+	  "  -E, --timeout-status STATUS\n"
+	  "                    exit status on timeout (default 1)\n" },
+	{ "release", cmd_release, "NAME [-n N]",
+	  "Give N units back.\n\n"
+	  "  -n, --count N     units (default 1); exit 65 if that would exceed\n"
+	  "                    the maximum (nothing is released then)\n" },
+	{ "run", cmd_run,
+	  "NAME [-n N] [--timeout S] [--create VALUE] [-E STATUS] -- CMD [ARGS...]",
+	  "Take N units with undo, then exec CMD holding them. They come back\n"
+	  "when CMD exits or dies (even by SIGKILL), and not before: CMD\n"
+	  "inherits the semaphore fd (its number is in $SEMCTL_FD), so any\n"
+	  "background child of CMD that keeps it also keeps the units.\n"
+	  "Exits with CMD's status; 126/127 if CMD cannot be executed.\n\n"
+	  "  -n, --count N     units (default 1)\n"
+	  "  -t, --timeout S   give up after S seconds\n"
+	  "  -c, --create VALUE\n"
+	  "                    create NAME with value and max VALUE (mode 0600)\n"
+	  "                    if it does not exist\n"
+	  "  -E, --timeout-status STATUS\n"
+	  "                    exit status on timeout (default 1)\n" },
+};
+
+#define N_SUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+
+static int main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s COMMAND [OPTIONS] [ARGS]\n\n"
+		"Kernel counting semaphores (the semctl module) from the shell.\n\n"
+		"Commands:\n", prog);
+	for (i = 0; i < N_SUBCOMMANDS; i++)
+		fprintf(f, "  %s %s\n", subcommands[i].name,
+			subcommands[i].usage);
+	fprintf(f, "\n'%s COMMAND --help' describes one command; see semctl(1).\n"
+		"Exit status: 0 ok, 1 timeout (-E), 64 usage, 65 bad value,\n"
+		"66 no such semaphore, 69 module not loaded, 73 exists,\n"
+		"77 permission denied, 71 other errors; run: CMD's status.\n",
+		prog);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		if (argc > 2 && strcmp(argv[1], "help") == 0) {
+			for (i = 0; i < N_SUBCOMMANDS; i++)
+				if (!strcmp(argv[2], subcommands[i].name))
+					return usage_of(&subcommands[i],
+							stdout);
+		}
+		return main_usage(stdout);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("semctl %s (libsemctl %d.%d)\n", SEMCTL_CLI_VERSION,
+		       LIBSEMCTL_VERSION_MAJOR, LIBSEMCTL_VERSION_MINOR);
+		return 0;
+	}
+	for (i = 0; i < N_SUBCOMMANDS; i++) {
+		if (strcmp(argv[1], subcommands[i].name))
+			continue;
+		current = &subcommands[i];
+		/* getopt sees "semctl-CMD ARGS..."; messages name the command. */
+		opterr = 1;
+		optind = 1;
+		return current->fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
+	main_usage(stderr);
+	return EX_USAGE;
+}
