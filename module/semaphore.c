@@ -432,27 +432,36 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 	return 0;
 }
 
-/*
- * The last close of an open file gives back what it holds with undo. If
+/**
+ * semctl_sem_give_back - return units whose taker cannot use them
+ * @sem:	the semaphore
+ * @undo_from:	open file whose undo record they are paid from, or NULL
+ * @count:	units
+ *
+ * For a dying holder or a request whose completion nobody will see. If
  * plain releases already refilled the semaphore, the value stops at the
- * maximum rather than failing: a dying holder must never lose units.
+ * maximum rather than failing: units must never be lost here.
  */
-void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
+void semctl_sem_give_back(struct semctl_sem *sem,
+			  struct semctl_file *undo_from, u64 count)
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
-	if (!file->undo) {
-		spin_unlock_irq(&sem->wait.lock);
-		return;
-	}
 	value = atomic64_read(&sem->value);
-	value += min(file->undo, sem->max - value);
-	semctl_undo_pay(sem, file, file->undo);
+	value += min(count, sem->max - value);
+	semctl_undo_pay(sem, undo_from, count);
 	semctl_sem_add_locked(sem, &batch, value);
 	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
+}
+
+/* The last close of an open file: nothing else can change its undo now. */
+void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
+{
+	if (file->undo)
+		semctl_sem_give_back(sem, file, file->undo);
 }
 
 /* Fill what any reader may know of @sem; the caller adds per-file state. */

@@ -95,6 +95,8 @@ unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
 				      struct semctl_file *owner, u64 tag);
 int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 		       u64 count, u64 *previous);
+void semctl_sem_give_back(struct semctl_sem *sem,
+			  struct semctl_file *undo_from, u64 count);
 void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file);
 __poll_t semctl_sem_poll_mask(struct semctl_sem *sem);
 void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info);

@@ -18,6 +18,7 @@
  * same open file that carry a given user_data.
  */
 #include <linux/hrtimer.h>
+#include <linux/percpu-refcount.h>
 #include <linux/slab.h>
 
 #include "semctl.h"
@@ -42,6 +43,16 @@ static u64 semctl_uring_user_data(struct io_uring_cmd *cmd)
 	return cmd_to_io_kiocb(cmd)->cqe.user_data;
 }
 
+/*
+ * A ring being torn down posts completions nobody will read. Cancelling a
+ * pending acquire there can grant the units to the next one of the same
+ * ring: give those back rather than lose them.
+ */
+static bool semctl_uring_ring_dying(struct io_uring_cmd *cmd)
+{
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
+}
+
 /* Free @async and post its result; the timer can no longer touch it. */
 static void semctl_async_complete(struct semctl_async *async, int result,
 				  unsigned int issue_flags)
@@ -58,6 +69,11 @@ static void semctl_async_done_tw(struct io_uring_cmd *cmd,
 	struct semctl_async *async = *semctl_uring_pdu(cmd);
 	int status = async->waiter.status;
 
+	if (status > 0 && semctl_uring_ring_dying(cmd)) {
+		semctl_sem_give_back(async->sem, async->waiter.undo_to,
+				     async->waiter.count);
+		status = -ECANCELED;
+	}
 	semctl_async_complete(async, status > 0 ? 0 : status, issue_flags);
 }
 
@@ -154,6 +170,10 @@ static int semctl_uring_block(struct semctl_file *sfile,
 	/* A worker is only ever signalled by io_uring to cancel it. */
 	if (ret == -ERESTARTSYS)
 		ret = -ECANCELED;
+	if (!ret && semctl_uring_ring_dying(cmd)) {
+		semctl_sem_give_back(sfile->sem, waiter.undo_to, waiter.count);
+		ret = -ECANCELED;
+	}
 	return ret;
 }
 

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Weighted async acquire through IORING_OP_URING_CMD: FIFO shared with
+ * blocking waiters, timeouts, undo, the cancel command, and ring close
+ * with acquires pending (Documentation/io_uring.rst).
+ */
+#include <dirent.h>
+#include <sys/utsname.h>
+#include <liburing.h>
+
+#include "semctl_test.h"
+
+#define CQE_WAIT_MS	10000
+
+static void prep_cmd(struct io_uring_sqe *sqe, int fd, __u32 op,
+		     const void *cmd, size_t len, __u64 user_data)
+{
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, cmd, len);
+	sqe->user_data = user_data;
+}
+
+static int submit_acquire(struct io_uring *ring, int fd, __u32 count,
+			  __u32 flags, __u64 timeout_ns, __u64 user_data)
+{
+	struct semctl_uring_acquire a = {
+		.count = count,
+		.flags = flags,
+		.timeout_ns = timeout_ns,
+	};
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), user_data);
+	return io_uring_submit(ring);
+}
+
+static int submit_cancel(struct io_uring *ring, int fd, __u64 target,
+			 __u64 reserved, __u64 user_data)
+{
+	struct semctl_uring_cancel c = {
+		.user_data = target,
+		.reserved = reserved,
+	};
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	prep_cmd(sqe, fd, SEMCTL_URING_CMD_CANCEL, &c, sizeof(c), user_data);
+	return io_uring_submit(ring);
+}
+
+/* Wait (bounded) for one CQE; returns 0 and fills ud/res, or -errno. */
+static int reap(struct io_uring *ring, int timeout_ms, __u64 *ud, int *res)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (timeout_ms % 1000) * NSEC_PER_MSEC,
+	};
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+	if (ret)
+		return ret;
+	*ud = cqe->user_data;
+	*res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return 0;
+}
+
+/* Submit one acquire and complete it synchronously (validation paths). */
+static int acquire_result(int fd, __u32 op, __u32 count, __u32 flags)
+{
+	struct semctl_uring_acquire a = { .count = count, .flags = flags };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	__u64 ud;
+	int res, ret;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret)
+		return ret;
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe) {
+		io_uring_queue_exit(&ring);
+		return -EBUSY;
+	}
+	prep_cmd(sqe, fd, op, &a, sizeof(a), 7);
+	io_uring_submit(&ring);
+	ret = reap(&ring, CQE_WAIT_MS, &ud, &res);
+	io_uring_queue_exit(&ring);
+	return ret ? ret : res;
+}
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/* io-wq workers show up as threads named iou-wrk-PID. */
+static int count_iowq_threads(void)
+{
+	char path[300], comm[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "iou-wrk", 7))
+			n++;
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * On 6.1 each pending acquire waits in a bounded io-wq worker, and a ring
+ * has min(SQ entries, 4 x CPUs) of those unless told otherwise.
+ */
+static int ring_init(struct io_uring *ring, unsigned int entries)
+{
+	unsigned int workers[2] = { entries + 16, 0 };
+	int ret;
+
+	ret = io_uring_queue_init(entries, ring, 0);
+	if (ret)
+		return ret;
+	ret = io_uring_register_iowq_max_workers(ring, workers);
+	if (ret)
+		io_uring_queue_exit(ring);
+	return ret;
+}
+
+FIXTURE(uring)
+{
+	int dev;
+	int fd;
+	struct io_uring ring;
+};
+
+FIXTURE_SETUP(uring)
+{
+	self->dev = dev_open();
+	ASSERT_GE(self->dev, 0);
+	self->fd = sem_create(self->dev, 0, 4096);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, ring_init(&self->ring, 1024));
+}
+
+FIXTURE_TEARDOWN(uring)
+{
+	io_uring_queue_exit(&self->ring);
+	close(self->fd);
+	close(self->dev);
+}
+
+/* 1000 async acquires in flight complete in arrival order. */
+TEST_F_TIMEOUT(uring, fifo_1000_in_flight, 600)
+{
+	const int n = 1000;
+	int i, res;
+	__u64 ud;
+
+	/* Each enters the queue before the next is submitted: a known order. */
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
+		ASSERT_EQ(0, wait_waiters(self->fd, i + 1, NULL));
+	}
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, sem_release(self->fd, 1));
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		ASSERT_EQ((__u64)i, ud);
+		ASSERT_EQ(0, res);
+	}
+	EXPECT_EQ(0, sem_waiters(self->fd));
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+struct blocker {
+	int fd;
+	atomic_int done;
+	int ret;
+};
+
+static void *blocker_main(void *arg)
+{
+	struct blocker *b = arg;
+
+	b->ret = sem_acquire_bounded(b->fd, 1, 0);
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+/* Async and blocking waiters interleaved keep one FIFO. */
+TEST_F_TIMEOUT(uring, mixed_with_blocking_waiters, 120)
+{
+	struct blocker b[2] = { { .fd = self->fd }, { .fd = self->fd } };
+	pthread_t thread[2];
+	int res, i;
+	__u64 ud;
+
+	/* Queue: async 0, thread 0, async 1, thread 1 */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
+		ASSERT_EQ(0, wait_waiters(self->fd, 2 * i + 1, NULL));
+		ASSERT_EQ(0, pthread_create(&thread[i], NULL, blocker_main,
+					    &b[i]));
+		ASSERT_EQ(0, wait_waiters(self->fd, 2 * i + 2, NULL));
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, sem_release(self->fd, 1));
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		EXPECT_EQ((__u64)i, ud);
+		EXPECT_EQ(0, res);
+		EXPECT_EQ(0, atomic_load(&b[i].done));
+
+		ASSERT_EQ(0, sem_release(self->fd, 1));
+		ASSERT_EQ(0, pthread_join(thread[i], NULL));
+		EXPECT_EQ(0, b[i].ret);
+		if (i == 0)
+			EXPECT_EQ(0, atomic_load(&b[1].done));
+	}
+	EXPECT_EQ(0, sem_waiters(self->fd));
+}
+
+/* A large async request at the head is not overtaken by small ones. */
+TEST_F(uring, large_head_not_overtaken)
+{
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 5, 0, 0, 1));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, 2));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 4));
+	EXPECT_EQ(4, sem_value(self->fd));
+	EXPECT_EQ(2, sem_waiters(self->fd));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(1, ud);
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+/* The cancel command ends one request and leaves the rest queued. */
+TEST_F(uring, cancel_one_leaves_the_rest)
+{
+	int res, i, cancelled = 0, granted = 0;
+	__u64 ud;
+
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
+		ASSERT_EQ(0, wait_waiters(self->fd, i, NULL));
+	}
+	ASSERT_EQ(1, submit_cancel(&self->ring, self->fd, 2, 0, 100));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		if (ud == 100) {
+			EXPECT_EQ(1, res);
+			cancelled++;
+		} else {
+			EXPECT_EQ(2, ud);
+			EXPECT_EQ(-ECANCELED, res);
+			cancelled++;
+		}
+	}
+	EXPECT_EQ(2, cancelled);
+	EXPECT_EQ(2, sem_waiters(self->fd));
+
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		EXPECT_EQ(0, res);
+		EXPECT_NE(2, ud);
+		granted++;
+	}
+	EXPECT_EQ(2, granted);
+	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+}
+
+TEST_F(uring, cancel_of_nothing_is_enoent)
+{
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_cancel(&self->ring, self->fd, 42, 0, 100));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(100, ud);
+	EXPECT_EQ(-ENOENT, res);
+}
+
+TEST_F(uring, cancel_reserved_field_is_einval)
+{
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_cancel(&self->ring, self->fd, 42, 1, 100));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(-EINVAL, res);
+}
+
+/* Closing the ring completes pending acquires and leaks no unit. */
+TEST_F(uring, ring_close_returns_everything)
+{
+	struct io_uring ring;
+	int i;
+
+	ASSERT_EQ(0, sem_release(self->fd, 3));
+	ASSERT_EQ(0, ring_init(&ring, 64));
+	/* Two that are granted at once (with and without undo)... */
+	ASSERT_EQ(1, submit_acquire(&ring, self->fd, 1, SEMCTL_ACQUIRE_UNDO,
+				    0, 1));
+	ASSERT_EQ(1, submit_acquire(&ring, self->fd, 1, 0, 0, 2));
+	/* ...then a head that cannot be served, and pending ones behind it. */
+	ASSERT_EQ(1, submit_acquire(&ring, self->fd, 100, 0, 0, 3));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(1, submit_acquire(&ring, self->fd, 1,
+					    SEMCTL_ACQUIRE_UNDO, 0, 10 + i));
+		ASSERT_EQ(0, wait_waiters(self->fd, 2 + i, NULL));
+	}
+	EXPECT_EQ(1, sem_value(self->fd));
+	io_uring_queue_exit(&ring);
+	ASSERT_EQ(0, wait_waiters(self->fd, 0, NULL));
+	/* The two granted units stay taken by whoever got the CQEs... */
+	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(1, sem_undo(self->fd));
+	/* ...and the undo one comes back with the open file. */
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+/* A task that exits with acquires pending leaves nothing behind. */
+TEST_F(uring, task_exit_returns_everything)
+{
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct io_uring ring;
+		int i;
+
+		if (ring_init(&ring, 16))
+			_exit(1);
+		for (i = 0; i < 4; i++)
+			if (submit_acquire(&ring, self->fd, 1,
+					   SEMCTL_ACQUIRE_UNDO, 0, i) != 1)
+				_exit(2);
+		if (wait_waiters(self->fd, 4, NULL))
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(0, child_exit_code(wait_child(pid, CQE_WAIT_MS)));
+	ASSERT_EQ(0, wait_waiters(self->fd, 0, NULL));
+	EXPECT_EQ(0, sem_value(self->fd));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(1, sem_value(self->fd));
+}
+
+TEST_F(uring, timeout_expires)
+{
+	uint64_t start = now_ns(CLOCK_MONOTONIC);
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 2,
+				    SEMCTL_ACQUIRE_TIMEOUT,
+				    100 * NSEC_PER_MSEC, 5));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(5, ud);
+	EXPECT_EQ(-ETIMEDOUT, res);
+	EXPECT_GE(now_ns(CLOCK_MONOTONIC) - start, 100 * NSEC_PER_MSEC);
+	EXPECT_EQ(0, sem_waiters(self->fd));
+}
+
+TEST_F(uring, absolute_deadline_expires)
+{
+	uint64_t deadline = now_ns(CLOCK_REALTIME) + 100 * NSEC_PER_MSEC;
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1,
+				    SEMCTL_ACQUIRE_TIMEOUT |
+				    SEMCTL_ACQUIRE_ABSTIME |
+				    SEMCTL_ACQUIRE_REALTIME, deadline, 6));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(-ETIMEDOUT, res);
+	EXPECT_GE(now_ns(CLOCK_REALTIME), deadline);
+}
+
+/* Granted before the deadline: the timer must not take the units back. */
+TEST_F(uring, grant_before_timeout_keeps_units)
+{
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1,
+				    SEMCTL_ACQUIRE_TIMEOUT,
+				    5000 * NSEC_PER_MSEC, 8));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+TEST_F(uring, undo_is_recorded_and_returned_on_close)
+{
+	int fd2, res;
+	__u64 ud;
+
+	fd2 = dup(self->fd);
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 3,
+				    SEMCTL_ACQUIRE_UNDO, 0, 9));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 3));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	ASSERT_EQ(0, res);
+	EXPECT_EQ(3, sem_undo(self->fd));
+	EXPECT_EQ(0, sem_value(self->fd));
+	close(fd2);
+}
+
+TEST_F(uring, count_zero_is_einval)
+{
+	EXPECT_EQ(-EINVAL, acquire_result(self->fd, SEMCTL_URING_CMD_ACQUIRE,
+					  0, 0));
+}
+
+TEST_F(uring, count_above_max_is_einval)
+{
+	EXPECT_EQ(-EINVAL, acquire_result(self->fd, SEMCTL_URING_CMD_ACQUIRE,
+					  4097, 0));
+}
+
+TEST_F(uring, try_flag_is_einval)
+{
+	EXPECT_EQ(-EINVAL, acquire_result(self->fd, SEMCTL_URING_CMD_ACQUIRE,
+					  1, SEMCTL_ACQUIRE_TRY));
+}
+
+TEST_F(uring, unknown_flag_is_einval)
+{
+	EXPECT_EQ(-EINVAL, acquire_result(self->fd, SEMCTL_URING_CMD_ACQUIRE,
+					  1, 0x80000000U));
+}
+
+TEST_F(uring, unknown_command_is_eopnotsupp)
+{
+	EXPECT_EQ(-EOPNOTSUPP, acquire_result(self->fd, 0x5eff, 1, 0));
+}
+
+TEST_F(uring, available_units_complete_at_once)
+{
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	EXPECT_EQ(0, acquire_result(self->fd, SEMCTL_URING_CMD_ACQUIRE, 2, 0));
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+TEST(read_only_fd_is_ebadf)
+{
+	char name[64];
+	int dev, fd, ro;
+
+	dev = dev_open();
+	ASSERT_GE(dev, 0);
+	unique_name(name, sizeof(name), "uring-ro");
+	fd = sem_create_full(dev, 0, 1, 1, name, 0600);
+	ASSERT_GE(fd, 0);
+	ro = sem_open_name(dev, name, SEMCTL_OPEN_READ);
+	ASSERT_GE(ro, 0);
+	EXPECT_EQ(-EBADF, acquire_result(ro, SEMCTL_URING_CMD_ACQUIRE, 1, 0));
+	EXPECT_EQ(1, sem_value(fd));
+	sem_unlink(dev, name);
+	close(ro);
+	close(fd);
+	close(dev);
+}
+
+/* 6.7+: a pending async acquire is queued work, not a sleeping thread. */
+TEST_F(uring, pending_acquires_use_no_thread)
+{
+	int i;
+
+	if (!kernel_at_least(6, 7))
+		SKIP(return, "no cancelable uring_cmd before 6.7: io-wq design");
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
+	ASSERT_EQ(0, wait_waiters(self->fd, 64, NULL));
+	EXPECT_EQ(0, count_iowq_threads());
+}
+
+TEST_HARNESS_MAIN
