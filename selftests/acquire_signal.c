@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Signals during a blocking acquire: EINTR without SA_RESTART (with the
+ * relative timeout written back), transparent restart with SA_RESTART,
+ * and a restart never extends a relative timeout.
+ */
+#include "semctl_test.h"
+
+SEMCTL_FIXTURE(sig)
+
+#define MS(x)		((__u64)(x) * NSEC_PER_MSEC)
+
+static atomic_int handled;
+static struct waiter w[2];
+
+static void handler(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&handled, 1);
+}
+
+static int install(int sig, int flags)
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = flags };
+
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
+TEST_F_TIMEOUT(sig, eintr_without_sa_restart, 60)
+{
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(-EINTR, w[0].ret);
+	EXPECT_EQ(1, atomic_load(&handled));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+	EXPECT_EQ(0, sem_value(self->fd));
+	/* nothing taken: a later release stays available */
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(1, sem_value(self->fd));
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, eintr_untimed_blocking_acquire, 60)
+{
+	/* no timeout at all: only the signal ends the wait */
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start(&w[0], self->fd, OP_ACQUIRE, 2, 0, 0,
+				  NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w[0])) {
+		/* unblock it so the test can end */
+		sem_release(self->fd, 2);
+	}
+	EXPECT_EQ(-EINTR, w[0].ret);
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, eintr_writes_back_time_left, 60)
+{
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start(&w[0], self->fd, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_TIMEOUT, MS(20000), NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(-EINTR, w[0].ret);
+	EXPECT_LT(w[0].timeout_left, MS(20000));
+	EXPECT_GT(w[0].timeout_left, MS(20000) - MS(15000));
+	TH_LOG("time left %llu ms of 20000",
+	       (unsigned long long)(w[0].timeout_left / NSEC_PER_MSEC));
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, eintr_abstime_unchanged, 60)
+{
+	__u64 deadline;
+
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	deadline = now_ns(CLOCK_MONOTONIC) + MS(20000);
+	ASSERT_EQ(0, waiter_start(&w[0], self->fd, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_TIMEOUT |
+				  SEMCTL_ACQUIRE_ABSTIME, deadline, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(-EINTR, w[0].ret);
+	/* an absolute deadline needs no update */
+	EXPECT_EQ(deadline, w[0].timeout_left);
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, sa_restart_is_transparent, 60)
+{
+	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, wait_atomic_ge(&handled, 1));
+	/* the handler ran; the call went back to waiting */
+	ASSERT_EQ(0, wait_task_sleeping(atomic_load(&w[0].tid)));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	EXPECT_FALSE(atomic_load(&w[0].done));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, wait_atomic_ge(&handled, 2));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	EXPECT_FALSE(atomic_load(&w[0].done));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(0, w[0].ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, sa_restart_keeps_fifo_place, 60)
+{
+	/*
+	 * Interrupted and restarted head waiter: documented FIFO is by
+	 * arrival; at least the semaphore must serve both and lose none.
+	 */
+	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, wait_atomic_ge(&handled, 1));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	ASSERT_EQ(0, waiter_wait(&w[1]));
+	EXPECT_EQ(0, w[0].ret);
+	EXPECT_EQ(0, w[1].ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w[0]);
+	waiter_reap(&w[1]);
+}
+
+/* signal the waiter thread at fixed times after start */
+struct pinger {
+	pthread_t target;
+	uint64_t start_ms;
+	int at_ms[4];
+	int n;
+	atomic_int *stop;
+};
+
+static void *pinger_fn(void *arg)
+{
+	struct pinger *p = arg;
+	int i;
+
+	for (i = 0; i < p->n && !atomic_load(p->stop); i++) {
+		while (mono_ms() - p->start_ms < (uint64_t)p->at_ms[i] &&
+		       !atomic_load(p->stop))
+			sleep_ms(2);
+		if (!atomic_load(p->stop))
+			pthread_kill(p->target, SIGUSR1);
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(sig, sa_restart_never_extends_timeout, 60)
+{
+	/*
+	 * 1000 ms relative timeout, interrupted at 300, 600 and 900 ms and
+	 * restarted. Restarting with the full timeout would end at >= 1900
+	 * ms; the written-back time left ends it near 1000 ms.
+	 */
+	static atomic_int stop;
+	struct pinger p = {
+		.at_ms = { 300, 600, 900 }, .n = 3, .stop = &stop,
+	};
+	pthread_t pt;
+	uint64_t t0, el;
+
+	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	t0 = mono_ms();
+	ASSERT_EQ(0, waiter_start(&w[0], self->fd, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_TIMEOUT, MS(1000), NULL));
+	p.target = w[0].thread;
+	p.start_ms = t0;
+	ASSERT_EQ(0, pthread_create(&pt, NULL, pinger_fn, &p));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	el = mono_ms() - t0;
+	atomic_store(&stop, 1);
+	pthread_join(pt, NULL);
+	TH_LOG("ended after %llu ms, %d signals handled",
+	       (unsigned long long)el, atomic_load(&handled));
+	EXPECT_EQ(-ETIMEDOUT, w[0].ret);
+	EXPECT_GE(el, 990);
+	EXPECT_LT(el, 1700);
+	EXPECT_GE(atomic_load(&handled), 2);
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, sa_restart_abstime_deadline_kept, 60)
+{
+	static atomic_int stop;
+	struct pinger p = {
+		.at_ms = { 200, 400 }, .n = 2, .stop = &stop,
+	};
+	pthread_t pt;
+	uint64_t t0, el;
+
+	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	t0 = mono_ms();
+	ASSERT_EQ(0, waiter_start(&w[0], self->fd, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_TIMEOUT |
+				  SEMCTL_ACQUIRE_ABSTIME,
+				  now_ns(CLOCK_MONOTONIC) + MS(600), NULL));
+	p.target = w[0].thread;
+	p.start_ms = t0;
+	ASSERT_EQ(0, pthread_create(&pt, NULL, pinger_fn, &p));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	el = mono_ms() - t0;
+	atomic_store(&stop, 1);
+	pthread_join(pt, NULL);
+	EXPECT_EQ(-ETIMEDOUT, w[0].ret);
+	EXPECT_GE(el, 590);
+	EXPECT_LT(el, 1300);
+	waiter_reap(&w[0]);
+}
+
+TEST_F_TIMEOUT(sig, fatal_signal_while_waiting_leaves_queue, 60)
+{
+	pid_t pid;
+	int status;
+
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		sem_acquire_bounded(self->fd, 1, 0);
+		_exit(0);
+	}
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	kill(pid, SIGKILL);
+	status = wait_child(pid, WAIT_MS);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(1, sem_value(self->fd));
+}
+
+SEMCTL_HARNESS_MAIN

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/PID/fdinfo/FD of a semaphore fd shows semctl-value, -max,
+ * -waiters and -name (tab after the colon, like other fdinfo lines).
+ */
+#include "semctl_test.h"
+
+SEMCTL_FIXTURE(fi)
+
+static struct waiter w;
+
+/* the text after "key:\t" on its line, in out; 0 or -ENOENT */
+static int fdinfo_field(pid_t pid, int fd, const char *key, char *out,
+			size_t len)
+{
+	char path[64], buf[4096], pat[64], *p, *e;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n < 0)
+		return -EIO;
+	buf[n] = 0;
+	snprintf(pat, sizeof(pat), "\n%s:\t", key);
+	p = strstr(buf, pat);
+	if (!p)
+		return -ENOENT;
+	p += strlen(pat);
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+	return 0;
+}
+
+static long long fdinfo_num(pid_t pid, int fd, const char *key)
+{
+	char v[64];
+
+	if (fdinfo_field(pid, fd, key, v, sizeof(v)))
+		return -1;
+	return strtoll(v, NULL, 0);
+}
+
+TEST_F(fi, fields_present)
+{
+	char v[300];
+
+	unique_name(self->name, sizeof(self->name), "fdinfo");
+	self->fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 3, 10,
+				   self->name, 0600);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-value", v,
+				  sizeof(v)));
+	EXPECT_STREQ("3", v);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-max", v,
+				  sizeof(v)));
+	EXPECT_STREQ("10", v);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-waiters", v,
+				  sizeof(v)));
+	EXPECT_STREQ("0", v);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-name", v,
+				  sizeof(v)));
+	EXPECT_STREQ(self->name, v);
+}
+
+TEST_F(fi, standard_fields_kept)
+{
+	char v[64];
+
+	self->fd = sem_create(self->dev, 0, 1);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, fdinfo_field(getpid(), self->fd, "flags", v, sizeof(v)));
+	EXPECT_EQ(0, fdinfo_field(getpid(), self->fd, "mnt_id", v, sizeof(v)));
+}
+
+TEST_F(fi, anonymous_name_line)
+{
+	char v[300];
+
+	self->fd = sem_create(self->dev, 0, 0);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-max", v,
+				  sizeof(v)));
+	EXPECT_STREQ("9223372036854775807", v);
+	/* the line is there; an anonymous semaphore has an empty name */
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-name", v,
+				  sizeof(v)));
+	EXPECT_STREQ("", v);
+}
+
+TEST_F(fi, value_tracks_changes)
+{
+	self->fd = sem_create(self->dev, 0, 10);
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, fdinfo_num(getpid(), self->fd, "semctl-value"));
+	ASSERT_EQ(0, sem_release(self->fd, 7));
+	EXPECT_EQ(7, fdinfo_num(getpid(), self->fd, "semctl-value"));
+	ASSERT_EQ(0, sem_acquire(self->fd, 5));
+	EXPECT_EQ(2, fdinfo_num(getpid(), self->fd, "semctl-value"));
+}
+
+TEST_F_TIMEOUT(fi, waiters_shown, 60)
+{
+	self->fd = sem_create(self->dev, 0, 10);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w, self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	EXPECT_EQ(1, fdinfo_num(getpid(), self->fd, "semctl-waiters"));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(0, fdinfo_num(getpid(), self->fd, "semctl-waiters"));
+	waiter_reap(&w);
+}
+
+TEST_F_TIMEOUT(fi, other_process_fdinfo, 60)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	self->fd = sem_create(self->dev, 4, 8);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(pfd[1]);
+		/* hold the fd until the parent closes the pipe */
+		read_full_timeout(pfd[0], &c, 1, WAIT_MS);
+		_exit(0);
+	}
+	close(pfd[0]);
+	EXPECT_EQ(4, fdinfo_num(pid, self->fd, "semctl-value"));
+	EXPECT_EQ(8, fdinfo_num(pid, self->fd, "semctl-max"));
+	close(pfd[1]);
+	wait_child(pid, WAIT_MS);
+}
+
+SEMCTL_HARNESS_MAIN

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Undo: SEMCTL_ACQUIRE_UNDO and SEMCTL_FD_UNDO record units on the open
+ * file; they come back when the open file is finally closed (close, exit,
+ * SIGKILL); a release through the same open file pays the record back
+ * first.
+ */
+#include "semctl_test.h"
+
+SEMCTL_FIXTURE(undo)
+
+static int make_named(FIXTURE_DATA(undo) *self, const char *tag,
+		      __u64 value, __u64 max)
+{
+	unique_name(self->name, sizeof(self->name), tag);
+	self->fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, value, max,
+				   self->name, 0600);
+	return self->fd;
+}
+
+TEST_F(undo, recorded_in_query)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "rec", 5, 5));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(2, sem_undo(fd2));
+	/* per open file: the other fd holds none */
+	EXPECT_EQ(0, sem_undo(self->fd));
+	ASSERT_EQ(0, sem_acquire_full(fd2, 1, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(3, sem_undo(fd2));
+	/* without the flag nothing is recorded */
+	ASSERT_EQ(0, sem_acquire(fd2, 1));
+	EXPECT_EQ(3, sem_undo(fd2));
+	EXPECT_EQ(1, sem_value(self->fd));
+	close(fd2);
+}
+
+TEST_F(undo, returned_on_close)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "close", 5, 5));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 3, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, sem_acquire(fd2, 1));
+	EXPECT_EQ(1, sem_value(self->fd));
+	close(fd2);
+	/* the 3 undo units come back, the plain one does not */
+	EXPECT_EQ(4, sem_value(self->fd));
+}
+
+TEST_F(undo, anonymous_returned_on_close_of_last_dup)
+{
+	int d;
+
+	self->fd = sem_create(self->dev, 2, 2);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, sem_acquire_full(self->fd, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	d = dup(self->fd);
+	ASSERT_LE(0, d);
+	close(self->fd);
+	/* the open file lives on in d */
+	self->fd = d;
+	EXPECT_EQ(0, sem_value(d));
+	EXPECT_EQ(2, sem_undo(d));
+}
+
+TEST_F(undo, dup_close_returns_only_at_last_close)
+{
+	int fd2, d;
+
+	ASSERT_LE(0, make_named(self, "dup", 3, 3));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	d = dup(fd2);
+	ASSERT_LE(0, d);
+	close(fd2);
+	EXPECT_EQ(1, sem_value(self->fd));
+	close(d);
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+TEST_F(undo, release_pays_back_undo_first)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "payback", 5, 5));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 3, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(3, sem_undo(fd2));
+	ASSERT_EQ(0, sem_release(fd2, 1));
+	EXPECT_EQ(2, sem_undo(fd2));
+	EXPECT_EQ(3, sem_value(self->fd));
+	close(fd2);
+	EXPECT_EQ(5, sem_value(self->fd));
+}
+
+TEST_F(undo, release_more_than_undo)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "more", 5, 10));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire(fd2, 2));
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(1, sem_value(self->fd));
+	ASSERT_EQ(0, sem_release(fd2, 3));
+	EXPECT_EQ(0, sem_undo(fd2));
+	EXPECT_EQ(4, sem_value(self->fd));
+	close(fd2);
+	/* nothing more comes back */
+	EXPECT_EQ(4, sem_value(self->fd));
+}
+
+TEST_F(undo, release_on_other_fd_keeps_record)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "other", 5, 10));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	EXPECT_EQ(2, sem_undo(fd2));
+	EXPECT_EQ(0, sem_undo(self->fd));
+	EXPECT_EQ(5, sem_value(self->fd));
+	close(fd2);
+	EXPECT_EQ(7, sem_value(self->fd));
+}
+
+TEST_F(undo, failed_release_keeps_record)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "failrel", 3, 3));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(-EOVERFLOW, sem_release(fd2, 3));
+	EXPECT_EQ(2, sem_undo(fd2));
+	EXPECT_EQ(1, sem_value(self->fd));
+	close(fd2);
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+TEST_F(undo, returned_on_exit)
+{
+	pid_t pid;
+	int status;
+
+	ASSERT_LE(0, make_named(self, "exit", 4, 4));
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev = dev_open(), fd;
+
+		fd = dev < 0 ? -1 : sem_open_name(dev, self->name, 0);
+		if (fd < 0)
+			_exit(1);
+		if (sem_acquire_full(fd, 3, SEMCTL_ACQUIRE_UNDO, 0))
+			_exit(2);
+		_exit(0);	/* no close: exit does it */
+	}
+	status = wait_child(pid, WAIT_MS);
+	EXPECT_EQ(0, child_exit_code(status));
+	EXPECT_EQ(4, sem_value(self->fd));
+}
+
+TEST_F_TIMEOUT(undo, returned_on_sigkill_of_holder, 60)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+	int status;
+
+	ASSERT_LE(0, make_named(self, "kill", 3, 3));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev = dev_open(), fd;
+
+		close(pfd[0]);
+		fd = dev < 0 ? -1 : sem_open_name(dev, self->name, 0);
+		if (fd < 0)
+			_exit(1);
+		if (sem_acquire_full(fd, 2, SEMCTL_ACQUIRE_UNDO, 0))
+			_exit(2);
+		write_full(pfd[1], "k", 1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	ASSERT_EQ(0, read_full_timeout(pfd[0], &c, 1, WAIT_MS));
+	EXPECT_EQ(1, sem_value(self->fd));
+	kill(pid, SIGKILL);
+	status = wait_child(pid, WAIT_MS);
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_EQ(3, sem_value(self->fd));
+	close(pfd[0]);
+}
+
+TEST_F_TIMEOUT(undo, sigkill_holder_blocked_in_acquire, 60)
+{
+	/* holds 1 with undo, then waits for 2 more: SIGKILL undoes both */
+	int pfd[2];
+	pid_t pid;
+	char c;
+	int status;
+
+	ASSERT_LE(0, make_named(self, "killwait", 2, 3));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev = dev_open(), fd;
+
+		close(pfd[0]);
+		fd = dev < 0 ? -1 : sem_open_name(dev, self->name, 0);
+		if (fd < 0)
+			_exit(1);
+		if (sem_acquire_full(fd, 1, SEMCTL_ACQUIRE_UNDO, 0))
+			_exit(2);
+		write_full(pfd[1], "k", 1);
+		sem_acquire_full(fd, 3, SEMCTL_ACQUIRE_UNDO, 0);
+		_exit(3);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(0, read_full_timeout(pfd[0], &c, 1, WAIT_MS));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	EXPECT_EQ(1, sem_value(self->fd));
+	kill(pid, SIGKILL);
+	status = wait_child(pid, WAIT_MS);
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+	EXPECT_EQ(2, sem_value(self->fd));
+	close(pfd[0]);
+}
+
+TEST_F(undo, inherited_file_undo_waits_for_last_close)
+{
+	pid_t pid;
+	int status, fd2;
+
+	ASSERT_LE(0, make_named(self, "inherit", 3, 3));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0) ? 1 : 0);
+	status = wait_child(pid, WAIT_MS);
+	EXPECT_EQ(0, child_exit_code(status));
+	/* the open file is still open here: nothing returned yet */
+	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(2, sem_undo(fd2));
+	close(fd2);
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+TEST_F(undo, fd_undo_read_recorded)
+{
+	struct semctl_info info;
+	uint64_t v = 0;
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "fdundo", 3, 3));
+	fd2 = sem_open_name(self->dev, self->name, SEMCTL_FD_UNDO);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_query(fd2, &info));
+	EXPECT_TRUE(info.flags & SEMCTL_INFO_FD_UNDO);
+	ASSERT_EQ(8, read(fd2, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(8, read(fd2, &v, sizeof(v)));
+	EXPECT_EQ(2, sem_undo(fd2));
+	EXPECT_EQ(1, sem_value(self->fd));
+	/* write pays the record back first */
+	v = 1;
+	ASSERT_EQ(8, write(fd2, &v, sizeof(v)));
+	EXPECT_EQ(1, sem_undo(fd2));
+	close(fd2);
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+TEST_F(undo, fd_undo_returned_on_sigkill)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_LE(0, make_named(self, "fdundokill", 2, 2));
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int dev = dev_open(), fd;
+		uint64_t v;
+
+		close(pfd[0]);
+		fd = dev < 0 ? -1 : sem_open_name(dev, self->name,
+						  SEMCTL_FD_UNDO);
+		if (fd < 0 || read(fd, &v, 8) != 8 || read(fd, &v, 8) != 8)
+			_exit(1);
+		write_full(pfd[1], "k", 1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	ASSERT_EQ(0, read_full_timeout(pfd[0], &c, 1, WAIT_MS));
+	EXPECT_EQ(0, sem_value(self->fd));
+	kill(pid, SIGKILL);
+	wait_child(pid, WAIT_MS);
+	EXPECT_EQ(2, sem_value(self->fd));
+	close(pfd[0]);
+}
+
+TEST_F(undo, undo_return_wakes_waiter)
+{
+	static struct waiter w;
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "wake", 2, 2));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, waiter_start_acq(&w, self->fd, 2, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	close(fd2);
+	ASSERT_EQ(0, waiter_wait(&w)) {
+		TH_LOG("undo on close did not wake the waiter");
+		sem_release(self->fd, 2);
+	}
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w);
+}
+
+TEST_F(undo, undo_after_unlink)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "unl", 2, 2));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, sem_unlink(self->dev, self->name));
+	self->name[0] = 0;
+	close(fd2);
+	EXPECT_EQ(2, sem_value(self->fd));
+}
+
+SEMCTL_HARNESS_MAIN
