@@ -115,15 +115,12 @@ SEMCTL_API int semctl_list(uint64_t *cursor, struct semctl_info *entries,
 			   unsigned int count)
 {
 	struct semctl_list l;
-	unsigned int i;
 	int ret;
 
 	if (!cursor || (!entries && count))
 		return -EINVAL;
 	if (count > INT32_MAX)
 		count = INT32_MAX;
-	for (i = 0; i < count; i++)
-		entries[i].size = sizeof(entries[i]);
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l);
 	l.cursor = *cursor;
