@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * semctl(1), driven as a user would: exit statuses, messages, JSON, and
+ * `run` holding units for exactly as long as CMD lives.
+ *
+ * The binary is SEMCTL_CLI (built in), or $SEMCTL_CLI. This program is
+ * also the CMD of the parallel test: "cli --slot FILE" counts itself in
+ * and out of a shared-memory counter.
+ */
+#include <sched.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <sys/mount.h>
+
+#include "lib_test.h"
+
+#define OUT_MAX		65536
+
+struct capture {
+	int status;	/* exit status, 128+N for a signal */
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static const char *cli_path(void)
+{
+	const char *p = getenv("SEMCTL_CLI");
+
+	return p && *p ? p : SEMCTL_CLI;
+}
+
+static void read_all(int fd, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t got = 0;
+
+	lseek(fd, 0, SEEK_SET);
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+}
+
+typedef void (*pre_exec_fn)(void *arg);
+
+/* Run the CLI with argv (NULL-terminated, without argv[0]). */
+static int run_cli_hook(struct capture *c, pre_exec_fn hook, void *arg,
+			const char *const *args)
+{
+	const char *argv[64];
+	int o, e, i, st;
+	pid_t pid;
+
+	argv[0] = cli_path();
+	for (i = 0; args[i] && i < 62; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+
+	o = memfd_create("out", MFD_CLOEXEC);
+	e = memfd_create("err", MFD_CLOEXEC);
+	if (o < 0 || e < 0)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		if (hook)
+			hook(arg);
+		execv(argv[0], (char *const *)argv);
+		_exit(200);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	read_all(o, c->out, sizeof(c->out));
+	read_all(e, c->err, sizeof(c->err));
+	close(o);
+	close(e);
+	return c->status;
+}
+
+#define CLI(c, ...) \
+	run_cli_hook((c), NULL, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+#define CLI_AS(c, hook, arg, ...) \
+	run_cli_hook((c), (hook), (arg), \
+		     (const char *const[]){ __VA_ARGS__, NULL })
+
+static bool has(const char *hay, const char *needle)
+{
+	return strstr(hay, needle) != NULL;
+}
+
+/* Start the CLI in the background (stdout/stderr to /dev/null). */
+static pid_t spawn_cli(const char *const *args)
+{
+	const char *argv[64];
+	int i, null;
+	pid_t pid;
+
+	argv[0] = cli_path();
+	for (i = 0; args[i] && i < 62; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid;
+	null = open("/dev/null", O_RDWR);
+	dup2(null, 0);
+	dup2(null, 1);
+	execv(argv[0], (char *const *)argv);
+	_exit(200);
+}
+
+#define SPAWN(...) spawn_cli((const char *const[]){ __VA_ARGS__, NULL })
+
+FIXTURE(cli) {
+	struct capture c;
+	char name[64];
+	int fd;		/* a library fd on the semaphore, for checks */
+};
+
+FIXTURE_SETUP(cli)
+{
+	uniq_name(self->name, sizeof(self->name), "cli");
+	self->fd = -1;
+	if (access(cli_path(), X_OK))
+		SKIP(return, "no semctl binary at %s", cli_path());
+}
+
+FIXTURE_TEARDOWN(cli)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	semctl_unlink(self->name);
+}
+
+/* Create self->name with the CLI and open a library fd on it. */
+static int make_sem(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(cli) *self, const char *value)
+{
+	CLI(&self->c, "create", self->name, "--value", value, "--mode",
+	    "0644");
+	if (self->c.status)
+		TH_LOG("create: %d %s", self->c.status, self->c.err);
+	self->fd = semctl_open(self->name, 0);
+	return self->c.status ? -1 : self->fd;
+}
+
+TEST_F(cli, help)
+{
+	static const char *const subs[] = {
+		"create", "rm", "ls", "info", "acquire", "release", "run",
+	};
+	char want[64];
+	size_t i;
+
+	EXPECT_EQ(0, CLI(&self->c, "--help"));
+	EXPECT_TRUE(has(self->c.out, "Usage: semctl"));
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(want, sizeof(want), "Usage: semctl %s", subs[i]);
+		EXPECT_EQ(0, CLI(&self->c, subs[i], "--help"));
+		EXPECT_TRUE(has(self->c.out, want));
+		EXPECT_EQ(0, CLI(&self->c, "help", subs[i]));
+		EXPECT_TRUE(has(self->c.out, want));
+	}
+	EXPECT_EQ(0, CLI(&self->c, "--version"));
+}
+
+TEST_F(cli, usage_errors)
+{
+	EXPECT_EQ(64, CLI(&self->c, "bogus"));
+	EXPECT_TRUE(has(self->c.err, "unknown command"));
+	EXPECT_EQ(64, CLI(&self->c, "create"));
+	EXPECT_EQ(64, CLI(&self->c, "create", "a", "b"));
+	EXPECT_EQ(64, CLI(&self->c, "create", self->name, "--value", "3",
+			  "--max", "2"));
+	EXPECT_EQ(64, CLI(&self->c, "create", self->name, "--value", "-1"));
+	EXPECT_EQ(64, CLI(&self->c, "create", self->name, "--mode", "999"));
+	EXPECT_EQ(64, CLI(&self->c, "acquire", self->name, "-n", "0"));
+	EXPECT_EQ(64, CLI(&self->c, "acquire", self->name, "--timeout",
+			  "soon"));
+	EXPECT_EQ(64, CLI(&self->c, "release", self->name, "extra"));
+	EXPECT_EQ(64, CLI(&self->c, "run", self->name));
+	EXPECT_EQ(64, CLI(&self->c, "ls", "extra"));
+	EXPECT_TRUE(has(self->c.err, "--help"));
+	/* nothing was created by any of these */
+	EXPECT_EQ(-ENOENT, semctl_open(self->name, 0));
+}
+
+TEST_F(cli, lifecycle)
+{
+	char want[128];
+
+	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "2",
+			 "--mode", "0640"));
+	EXPECT_EQ(73, CLI(&self->c, "create", self->name, "--exclusive"));
+	EXPECT_TRUE(has(self->c.err, "already exists"));
+	/* without --exclusive an existing name is left as it is */
+	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "5"));
+
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+	EXPECT_TRUE(has(self->c.out, "value:      2"));
+	EXPECT_TRUE(has(self->c.out, "max:        2"));
+	EXPECT_TRUE(has(self->c.out, "mode:       0640"));
+
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name, "--json"));
+	snprintf(want, sizeof(want), "{\"name\":\"%s\",\"value\":2,\"max\":2,",
+		 self->name);
+	EXPECT_TRUE(has(self->c.out, want));
+	EXPECT_TRUE(has(self->c.out, "\"mode\":\"0640\""));
+
+	EXPECT_EQ(0, CLI(&self->c, "ls"));
+	EXPECT_TRUE(has(self->c.out, "NAME"));
+	EXPECT_TRUE(has(self->c.out, self->name));
+	EXPECT_EQ(0, CLI(&self->c, "ls", "--json"));
+	EXPECT_EQ('[', self->c.out[0]);
+	EXPECT_TRUE(has(self->c.out, want));
+
+	EXPECT_EQ(0, CLI(&self->c, "rm", self->name));
+	EXPECT_EQ(66, CLI(&self->c, "info", self->name));
+	EXPECT_TRUE(has(self->c.err, "no such semaphore"));
+	EXPECT_EQ(66, CLI(&self->c, "rm", self->name));
+	EXPECT_EQ(66, CLI(&self->c, "acquire", self->name));
+	EXPECT_EQ(0, CLI(&self->c, "ls"));
+	EXPECT_FALSE(has(self->c.out, self->name));
+}
+
+/* The JSON output parses (when python3 is there to check it). */
+TEST_F(cli, json_parses)
+{
+	char cmd[512];
+	int st;
+
+	if (system("command -v python3 >/dev/null 2>&1"))
+		SKIP(return, "no python3 to validate JSON");
+	ASSERT_EQ(0, CLI(&self->c, "create", self->name, "--value", "1"));
+	snprintf(cmd, sizeof(cmd),
+		 "%s ls --json | python3 -c 'import json,sys; "
+		 "l = json.load(sys.stdin); "
+		 "assert any(e[\"name\"] == \"%s\" for e in l)' && "
+		 "%s info --json %s | python3 -c 'import json,sys; "
+		 "assert json.load(sys.stdin)[\"max\"] == 1'",
+		 cli_path(), self->name, cli_path(), self->name);
+	st = system(cmd);
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+}
+
+TEST_F(cli, bad_names)
+{
+	char longname[SEMCTL_NAME_MAX + 2];
+
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	EXPECT_EQ(65, CLI(&self->c, "create", "a/b"));
+	EXPECT_TRUE(has(self->c.err, "invalid"));
+	EXPECT_EQ(65, CLI(&self->c, "create", longname));
+	EXPECT_TRUE(has(self->c.err, "longer than"));
+}
+
+TEST_F(cli, acquire_release_timeout)
+{
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "acquire", self->name, "-n", "2"));
+	/* no undo: the units stay taken after the command exits */
+	EXPECT_EQ(0, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(1, CLI(&self->c, "acquire", self->name, "--timeout", "0.1"));
+	EXPECT_EQ(42, CLI(&self->c, "acquire", "--timeout", "0", "-E", "42",
+			  self->name));
+	EXPECT_EQ(0, CLI(&self->c, "release", self->name, "-n", "2"));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(65, CLI(&self->c, "release", self->name));
+	EXPECT_TRUE(has(self->c.err, "maximum"));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(65, CLI(&self->c, "acquire", self->name, "-n", "3"));
+	EXPECT_EQ(0, CLI(&self->c, "acquire", self->name, "--count", "1",
+			 "--timeout", "5"));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+}
+
+TEST_F(cli, run_status)
+{
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	EXPECT_EQ(7, CLI(&self->c, "run", self->name, "--", "sh", "-c",
+			 "exit 7"));
+	EXPECT_EQ(0, CLI(&self->c, "run", self->name, "--", "true"));
+	EXPECT_EQ(127, CLI(&self->c, "run", self->name, "--",
+			   "/nonexistent/cmd"));
+	EXPECT_EQ(126, CLI(&self->c, "run", self->name, "--", "/dev/null"));
+	/* CMD killed by a signal: the status a shell would see */
+	EXPECT_EQ(128 + SIGTERM, CLI(&self->c, "run", self->name, "--", "sh",
+				     "-c", "kill -TERM $$"));
+	/* CMD's own options are not taken for ours, even without "--" */
+	EXPECT_EQ(3, CLI(&self->c, "run", self->name, "sh", "-c", "exit 3"));
+	/* every run gave its unit back */
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
+TEST_F(cli, run_holds_units_while_cmd_runs)
+{
+	char want[128];
+
+	ASSERT_GE(make_sem(_metadata, self, "3"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "run", "-n", "2", self->name, "--", "sh",
+			 "-c", "echo fd=$SEMCTL_FD; exec \"$0\" info --json \"$1\"",
+			 cli_path(), self->name));
+	EXPECT_TRUE(has(self->c.out, "\"value\":1,"));
+	EXPECT_TRUE(has(self->c.out, "\"undo_total\":2,"));
+	EXPECT_TRUE(has(self->c.out, "fd="));
+	EXPECT_FALSE(has(self->c.out, "fd=\n"));
+	snprintf(want, sizeof(want), "\"name\":\"%s\"", self->name);
+	EXPECT_TRUE(has(self->c.out, want));
+	EXPECT_EQ(3, query_field(self->fd, Q_VALUE));
+}
+
+TEST_F(cli, run_timeout_and_create)
+{
+	char other[64];
+	int fd;
+
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	ASSERT_EQ(0, semctl_acquire(self->fd, 1, 0));
+	EXPECT_EQ(1, CLI(&self->c, "run", self->name, "--timeout", "0.1",
+			 "--", "true"));
+	EXPECT_EQ(9, CLI(&self->c, "run", self->name, "--timeout", "0.1",
+			 "-E", "9", "--", "sh", "-c", "exit 0"));
+	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+
+	uniq_name(other, sizeof(other), "cli-create");
+	EXPECT_EQ(66, CLI(&self->c, "run", other, "--", "true"));
+	EXPECT_EQ(0, CLI(&self->c, "run", other, "--create", "4", "-n", "3",
+			 "--", "true"));
+	fd = semctl_open(other, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(4, query_field(fd, Q_VALUE));
+	close(fd);
+	EXPECT_EQ(0, semctl_unlink(other));
+}
+
+/* The CMD of the parallel test: count in, linger, count out. */
+struct slots {
+	atomic_int inside;
+	atomic_int peak;
+	atomic_int done;
+};
+
+static int slot_main(const char *path)
+{
+	struct slots *s;
+	int fd, in, peak;
+
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return 90;
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (s == MAP_FAILED)
+		return 91;
+	in = atomic_fetch_add(&s->inside, 1) + 1;
+	peak = atomic_load(&s->peak);
+	while (in > peak && !atomic_compare_exchange_weak(&s->peak, &peak, in))
+		;
+	sleep_ms(300);
+	atomic_fetch_sub(&s->inside, 1);
+	atomic_fetch_add(&s->done, 1);
+	return 0;
+}
+
+#define N_RUNS	6
+
+TEST_F_TIMEOUT(cli, parallel_runs_never_exceed_value, 120)
+{
+	char path[] = "/tmp/semctl-cli-slots-XXXXXX";
+	char self_exe[PATH_MAX];
+	struct slots *s;
+	pid_t pids[N_RUNS];
+	int i, st, shm;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	ASSERT_GT(n, 0);
+	self_exe[n] = '\0';
+	shm = mkstemp(path);
+	ASSERT_GE(shm, 0);
+	ASSERT_EQ(0, ftruncate(shm, sizeof(*s)));
+	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+	ASSERT_NE(MAP_FAILED, s);
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+
+	for (i = 0; i < N_RUNS; i++) {
+		pids[i] = SPAWN("run", "-n", "1", self->name, "--", "sh", "-c",
+				"exec \"$0\" --slot \"$1\"", self_exe, path);
+		ASSERT_GT(pids[i], 0);
+	}
+	for (i = 0; i < N_RUNS; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &st, 0));
+		EXPECT_TRUE(WIFEXITED(st));
+		EXPECT_EQ(0, WEXITSTATUS(st));
+	}
+	TH_LOG("peak overlap %d of 2", atomic_load(&s->peak));
+	EXPECT_EQ(N_RUNS, atomic_load(&s->done));
+	EXPECT_LE(atomic_load(&s->peak), 2);
+	EXPECT_GE(atomic_load(&s->peak), 1);
+	EXPECT_EQ(0, atomic_load(&s->inside));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+	munmap(s, sizeof(*s));
+	close(shm);
+	unlink(path);
+}
+
+TEST_F_TIMEOUT(cli, sigkill_returns_units, 60)
+{
+	pid_t holder, waiter;
+	int st;
+
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	holder = SPAWN("run", "-n", "2", self->name, "--", "sleep", "100");
+	ASSERT_GT(holder, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_VALUE, 0));
+	EXPECT_EQ(2, query_field(self->fd, Q_UNDO_TOTAL));
+	/* a second run queues behind it */
+	waiter = SPAWN("run", "-n", "1", self->name, "--", "true");
+	ASSERT_GT(waiter, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+
+	/* holder is the exec'd CMD itself: kill it the hard way */
+	ASSERT_EQ(0, kill(holder, SIGKILL));
+	ASSERT_EQ(holder, waitpid(holder, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
+static void hide_dev(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, NULL))
+		_exit(210);
+}
+
+TEST_F(cli, module_not_loaded)
+{
+	if (geteuid())
+		SKIP(return, "needs root for a private mount namespace");
+	CLI_AS(&self->c, hide_dev, NULL, "ls");
+	if (self->c.status == 210)
+		SKIP(return, "cannot hide /dev in a mount namespace");
+	EXPECT_EQ(69, self->c.status);
+	EXPECT_TRUE(has(self->c.err, "module is not loaded"));
+	EXPECT_TRUE(has(self->c.err, "modprobe semctl"));
+	EXPECT_TRUE(has(self->c.err, "insmod"));
+	EXPECT_EQ(69, CLI_AS(&self->c, hide_dev, NULL, "run", self->name,
+			     "--", "true"));
+}
+
+static void become_nobody(void *arg)
+{
+	(void)arg;
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		_exit(211);
+}
+
+TEST_F(cli, permission_denied)
+{
+	char want[128];
+
+	if (geteuid())
+		SKIP(return, "needs root to switch users");
+	ASSERT_EQ(0, CLI(&self->c, "create", self->name, "--mode", "0600"));
+	EXPECT_EQ(77, CLI_AS(&self->c, become_nobody, NULL, "info",
+			     self->name));
+	EXPECT_TRUE(has(self->c.err, "permission denied"));
+	EXPECT_EQ(77, CLI_AS(&self->c, become_nobody, NULL, "acquire",
+			     self->name));
+	EXPECT_EQ(77, CLI_AS(&self->c, become_nobody, NULL, "rm",
+			     self->name));
+	EXPECT_TRUE(has(self->c.err, "not permitted"));
+	/* ls shows nobody what nobody may not read */
+	EXPECT_EQ(0, CLI_AS(&self->c, become_nobody, NULL, "ls", "--json"));
+	snprintf(want, sizeof(want), "\"%s\"", self->name);
+	EXPECT_FALSE(has(self->c.out, want));
+	/* still there for root */
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+}
+
+/* "cli --slot FILE" is the CMD of parallel_runs_never_exceed_value. */
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--slot"))
+		return slot_main(argv[2]);
+	return test_harness_run(argc, argv);
+}
