@@ -235,9 +235,12 @@ TEST_F_TIMEOUT(ur, cancel_pending_poll, 60)
 	EXPECT_EQ(1, got);
 }
 
-TEST_F_TIMEOUT(ur, read_nonblock_fd_eagain, 60)
+TEST_F_TIMEOUT(ur, read_nonblock_fd_still_async, 60)
 {
-	/* io_uring honours O_NONBLOCK on the file, like read() */
+	/*
+	 * With FMODE_NOWAIT, io_uring does not turn O_NONBLOCK into
+	 * -EAGAIN: it arms poll and retries, as it does for eventfd.
+	 */
 	uint64_t ud;
 	int res;
 
@@ -246,10 +249,39 @@ TEST_F_TIMEOUT(ur, read_nonblock_fd_eagain, 60)
 	ASSERT_LE(0, self->fd);
 	submit_read(&self->ring, self->fd, &self->buf[0], UD_READ);
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-ETIME, reap(&self->ring, 200, &ud, &res));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
 	ASSERT_EQ(0, reap(&self->ring, WAIT_MS, &ud, &res));
-	/* like a nonblocking read(): -EAGAIN right away */
-	EXPECT_EQ(-EAGAIN, res);
+	EXPECT_EQ(8, res);
+	EXPECT_EQ(1, self->buf[0]);
 	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+TEST_F_TIMEOUT(ur, read_behind_queued_waiter_waits, 60)
+{
+	/* a READ does not jump the FIFO: the ioctl waiter comes first */
+	static struct waiter w;
+	uint64_t ud;
+	int res;
+
+	self->fd = sem_create(self->dev, 0, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w, self->fd, 2, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	submit_read(&self->ring, self->fd, &self->buf[0], UD_READ);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(-ETIME, reap(&self->ring, 300, &ud, &res));
+	EXPECT_EQ(1, sem_value(self->fd));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(-ETIME, reap(&self->ring, 200, &ud, &res));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, reap(&self->ring, WAIT_MS, &ud, &res));
+	EXPECT_EQ(8, res);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w);
 }
 
 TEST_F_TIMEOUT(ur, ring_exit_with_pending_read_loses_no_unit, 60)
