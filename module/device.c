@@ -20,6 +20,7 @@ static struct miscdevice semctl_device = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "semctl",
 	.fops	= &semctl_device_fops,
+	.groups	= semctl_device_groups,
 	.mode	= 0666,
 };
 

@@ -40,7 +40,7 @@ static int semctl_copy_arg(void *karg, size_t ksize, size_t size_ver0,
 	return copy_struct_from_user(karg, ksize, uarg, usize);
 }
 
-/* A name: 1..SEMCTL_NAME_MAX bytes, no '/'. Return: kmalloc'ed copy. */
+/* A name: 1..name_max bytes, no '/'. Return: kmalloc'ed copy. */
 static char *semctl_name_from_user(u64 uname)
 {
 	char *name;
@@ -56,7 +56,7 @@ static char *semctl_name_from_user(u64 uname)
 		ret = len;
 		goto err_free;
 	}
-	if (len > SEMCTL_NAME_MAX) {
+	if (len > READ_ONCE(semctl_name_max)) {
 		ret = -ENAMETOOLONG;
 		goto err_free;
 	}
@@ -94,10 +94,12 @@ static struct semctl_sem *semctl_create_named(struct semctl_sem *sem,
 	struct semctl_sem *existing;
 	int ret;
 
-	if (!semctl_names_link(sem, name, &existing))
+	ret = semctl_names_link(sem, name, &existing);
+	if (!ret)
 		return sem;
 	semctl_sem_put(sem);
-	ret = -EEXIST;
+	if (ret != -EEXIST)
+		return ERR_PTR(ret);
 	if (exclusive)
 		goto err_put;
 	ret = semctl_sem_permission(existing, SEMCTL_RIGHTS);
@@ -132,8 +134,8 @@ static long semctl_ioctl_create(void __user *uarg)
 	}
 	sem = semctl_sem_alloc(args.value, args.max ? args.max :
 			       SEMCTL_VALUE_MAX, args.mode);
-	if (!sem) {
-		ret = -ENOMEM;
+	if (IS_ERR(sem)) {
+		ret = PTR_ERR(sem);
 		goto err_free_name;
 	}
 	ret = semctl_file_prepare(&fd, args.flags & SEMCTL_FD_FLAGS,
@@ -393,6 +395,24 @@ static long semctl_ioctl_query(struct semctl_file *sfile,
 	return semctl_copy_struct_to_user(uarg, usize, &info, sizeof(info));
 }
 
+static long semctl_ioctl_poison(struct semctl_file *sfile,
+				struct semctl_poison __user *uarg)
+{
+	struct semctl_poison args;
+	int ret;
+
+	ret = semctl_copy_arg(&args, sizeof(args), SEMCTL_POISON_SIZE_VER0,
+			      uarg);
+	if (ret)
+		return ret;
+	if (args.flags)
+		return -EINVAL;
+	if (!(sfile->rights & SEMCTL_OPEN_WRITE))
+		return -EBADF;
+	semctl_sem_poison(sfile->sem);
+	return 0;
+}
+
 long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct semctl_file *sfile = file->private_data;
@@ -405,6 +425,8 @@ long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return semctl_ioctl_release(sfile, uarg);
 	case SEMCTL_IOC_BASE(SEMCTL_IOC_QUERY):
 		return semctl_ioctl_query(sfile, uarg);
+	case SEMCTL_IOC_BASE(SEMCTL_IOC_POISON):
+		return semctl_ioctl_poison(sfile, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -1,71 +1,192 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The name table: named semaphores, found by name, checked against their
- * owner, group and mode as SysV IPC objects are.
+ * The name tables: named semaphores, one table per IPC namespace, found
+ * by name and checked against their owner, group and mode as SysV IPC
+ * objects are.
  *
  * A linked name holds one reference on its semaphore; unlink drops it, so
  * open files keep a semaphore alive after its name is gone.
+ *
+ * Namespaces: a module cannot hook the death of an IPC namespace, and
+ * holding a reference on one would keep it alive forever. Instead a table
+ * pins the namespace's internal mqueue mount: the mount outlives the
+ * namespace, so its address identifies the namespace without ever being
+ * reused, and put_ipc_ns() clears its superblock's s_fs_info when the
+ * namespace dies. Tables of dead namespaces are reaped, names and all, by
+ * the next lookup, link, unlink or listing, and at module exit.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
+#include <linux/mount.h>
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/stringhash.h>
 
 #include "semctl.h"
 
-/* Protects semctl_names and the name fields of every semaphore. */
+/* The names of one IPC namespace. */
+struct semctl_ns {
+	struct list_head node;		/* in semctl_namespaces */
+	struct vfsmount *mq_mnt;	/* pinned; identifies the namespace */
+	DECLARE_HASHTABLE(names, 6);
+	struct list_head order;		/* creation order, for listing */
+	u64 last_id;
+	unsigned int nr_names;
+};
+
+/*
+ * Protects semctl_namespaces, every table, and the name fields of every
+ * semaphore (name_node, name_order, id, ns).
+ */
 static DEFINE_MUTEX(semctl_names_lock);
-static DEFINE_HASHTABLE(semctl_names, 8);
-static LIST_HEAD(semctl_names_order);
-static u64 semctl_names_last_id;
+static LIST_HEAD(semctl_namespaces);
+static unsigned int semctl_nr_namespaces;
 
 static u32 semctl_name_hash(const char *name)
 {
 	return full_name_hash(NULL, name, strlen(name));
 }
 
-static struct semctl_sem *semctl_names_find(const char *name)
+static bool semctl_ns_dead(struct semctl_ns *ns)
+{
+	return !READ_ONCE(ns->mq_mnt->mnt_sb->s_fs_info);
+}
+
+static void semctl_ns_free(struct semctl_ns *ns)
+{
+	struct hlist_node *next;
+	struct semctl_sem *sem;
+	unsigned int bucket;
+
+	lockdep_assert_held(&semctl_names_lock);
+	hash_for_each_safe(ns->names, bucket, next, sem, name_node) {
+		hash_del(&sem->name_node);
+		list_del(&sem->name_order);
+		semctl_sem_put(sem);
+	}
+	list_del(&ns->node);
+	semctl_nr_namespaces--;
+	mntput(ns->mq_mnt);
+	kfree(ns);
+}
+
+/* Drop the tables of namespaces that died. */
+static void semctl_names_reap(void)
+{
+	struct semctl_ns *ns, *next;
+
+	lockdep_assert_held(&semctl_names_lock);
+	list_for_each_entry_safe(ns, next, &semctl_namespaces, node)
+		if (semctl_ns_dead(ns))
+			semctl_ns_free(ns);
+}
+
+/* The caller's table, or NULL; reaps dead ones on the way. */
+static struct semctl_ns *semctl_ns_current(void)
+{
+	struct vfsmount *mnt = current->nsproxy->ipc_ns->mq_mnt;
+	struct semctl_ns *ns;
+
+	lockdep_assert_held(&semctl_names_lock);
+	semctl_names_reap();
+	list_for_each_entry(ns, &semctl_namespaces, node)
+		if (ns->mq_mnt == mnt)
+			return ns;
+	return NULL;
+}
+
+static struct semctl_ns *semctl_ns_create(void)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct semctl_ns *ns;
+
+	lockdep_assert_held(&semctl_names_lock);
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
+	if (!ns)
+		return NULL;
+	ns->mq_mnt = mntget(ipc_ns->mq_mnt);
+	hash_init(ns->names);
+	INIT_LIST_HEAD(&ns->order);
+	list_add_tail(&ns->node, &semctl_namespaces);
+	semctl_nr_namespaces++;
+	return ns;
+}
+
+static struct semctl_sem *semctl_ns_find(struct semctl_ns *ns,
+					 const char *name)
 {
 	struct semctl_sem *sem;
 
 	lockdep_assert_held(&semctl_names_lock);
-	hash_for_each_possible(semctl_names, sem, name_node,
+	if (!ns)
+		return NULL;
+	hash_for_each_possible(ns->names, sem, name_node,
 			       semctl_name_hash(name))
 		if (!strcmp(sem->name, name))
 			return sem;
 	return NULL;
 }
 
+static void semctl_ns_remove(struct semctl_ns *ns, struct semctl_sem *sem)
+{
+	lockdep_assert_held(&semctl_names_lock);
+	hash_del(&sem->name_node);
+	list_del(&sem->name_order);
+	ns->nr_names--;
+}
+
 /**
- * semctl_names_link - give @sem the name @name
+ * semctl_names_link - give @sem the name @name in the caller's namespace
  * @sem:	a new semaphore; takes ownership of @name
  * @name:	the name, allocated with kmalloc
  * @existing:	out: the semaphore already holding the name, with a reference
  *
- * Return: 0 once linked, -EEXIST with *@existing set if the name is taken.
+ * Return: 0 once linked, -EEXIST with *@existing set if the name is taken,
+ * -ENOSPC if the namespace holds max_names_per_ns names, -ENOMEM.
  */
 int semctl_names_link(struct semctl_sem *sem, char *name,
 		      struct semctl_sem **existing)
 {
 	struct semctl_sem *found;
+	struct semctl_ns *ns;
+	int ret = 0;
 
 	sem->name = name;
 	mutex_lock(&semctl_names_lock);
-	found = semctl_names_find(name);
+	ns = semctl_ns_current();
+	found = semctl_ns_find(ns, name);
 	if (found) {
 		semctl_sem_get(found);
-		mutex_unlock(&semctl_names_lock);
 		*existing = found;
-		return -EEXIST;
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	if (!ns)
+		ns = semctl_ns_create();
+	if (!ns) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	if (ns->nr_names >= READ_ONCE(semctl_max_names_per_ns)) {
+		ret = -ENOSPC;
+		goto out_reap;
 	}
 	semctl_sem_get(sem);
-	sem->id = ++semctl_names_last_id;
-	hash_add(semctl_names, &sem->name_node, semctl_name_hash(name));
-	list_add_tail(&sem->name_order, &semctl_names_order);
+	sem->id = ++ns->last_id;
+	hash_add(ns->names, &sem->name_node, semctl_name_hash(name));
+	list_add_tail(&sem->name_order, &ns->order);
+	ns->nr_names++;
+out_reap:
+	/* A table we just made and could not use */
+	if (!ns->nr_names)
+		semctl_ns_free(ns);
+out_unlock:
 	mutex_unlock(&semctl_names_lock);
-	return 0;
+	return ret;
 }
 
 /* Return: the semaphore named @name with a reference, or NULL. */
@@ -74,45 +195,44 @@ struct semctl_sem *semctl_names_lookup(const char *name)
 	struct semctl_sem *sem;
 
 	mutex_lock(&semctl_names_lock);
-	sem = semctl_names_find(name);
+	sem = semctl_ns_find(semctl_ns_current(), name);
 	if (sem)
 		semctl_sem_get(sem);
 	mutex_unlock(&semctl_names_lock);
 	return sem;
 }
 
-static bool semctl_is_owner(struct semctl_sem *sem)
+/* CAP_IPC_OWNER over the namespace the caller's IPC objects live in */
+static bool semctl_capable(void)
 {
-	return uid_eq(current_euid(), sem->uid) ||
-	       capable(CAP_IPC_OWNER);
-}
-
-static void semctl_names_remove(struct semctl_sem *sem)
-{
-	lockdep_assert_held(&semctl_names_lock);
-	hash_del(&sem->name_node);
-	list_del(&sem->name_order);
+	return ns_capable(current->nsproxy->ipc_ns->user_ns, CAP_IPC_OWNER);
 }
 
 /* Return: 0, -ENOENT if no such name, -EPERM if not the owner. */
 int semctl_names_unlink(const char *name)
 {
 	struct semctl_sem *sem;
+	struct semctl_ns *ns;
+	int ret = 0;
 
 	mutex_lock(&semctl_names_lock);
-	sem = semctl_names_find(name);
+	ns = semctl_ns_current();
+	sem = semctl_ns_find(ns, name);
 	if (!sem) {
-		mutex_unlock(&semctl_names_lock);
-		return -ENOENT;
+		ret = -ENOENT;
+		goto out_unlock;
 	}
-	if (!semctl_is_owner(sem)) {
-		mutex_unlock(&semctl_names_lock);
-		return -EPERM;
+	if (!uid_eq(current_euid(), sem->uid) && !semctl_capable()) {
+		ret = -EPERM;
+		goto out_unlock;
 	}
-	semctl_names_remove(sem);
-	mutex_unlock(&semctl_names_lock);
+	semctl_ns_remove(ns, sem);
 	semctl_sem_put(sem);
-	return 0;
+	if (!ns->nr_names)
+		semctl_ns_free(ns);
+out_unlock:
+	mutex_unlock(&semctl_names_lock);
+	return ret;
 }
 
 bool semctl_names_is_linked(struct semctl_sem *sem)
@@ -123,6 +243,16 @@ bool semctl_names_is_linked(struct semctl_sem *sem)
 	linked = hash_hashed(&sem->name_node);
 	mutex_unlock(&semctl_names_lock);
 	return linked;
+}
+
+unsigned int semctl_names_nr_namespaces(void)
+{
+	unsigned int nr;
+
+	mutex_lock(&semctl_names_lock);
+	nr = semctl_nr_namespaces;
+	mutex_unlock(&semctl_names_lock);
+	return nr;
 }
 
 /* What an open of @sem would grant, as SEMCTL_INFO_READ/WRITE. */
@@ -138,7 +268,7 @@ static u32 semctl_names_rights(struct semctl_sem *sem)
 }
 
 /**
- * semctl_names_list - copy out the names the caller may read
+ * semctl_names_list - copy out the caller's namespace's readable names
  * @cursor:	in: the last id seen (0 to start); out: the last id passed
  * @entries:	user array of struct semctl_info, @entry_size bytes apart
  * @entry_size:	the caller's sizeof(struct semctl_info)
@@ -151,12 +281,16 @@ int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
 {
 	struct semctl_info info;
 	struct semctl_sem *sem;
+	struct semctl_ns *ns;
 	u32 written = 0;
 	u32 rights;
 	int ret = 0;
 
 	mutex_lock(&semctl_names_lock);
-	list_for_each_entry(sem, &semctl_names_order, name_order) {
+	ns = semctl_ns_current();
+	if (!ns)
+		goto out_unlock;
+	list_for_each_entry(sem, &ns->order, name_order) {
 		if (sem->id <= *cursor)
 			continue;
 		if (written == *count)
@@ -174,30 +308,27 @@ int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
 		}
 		*cursor = sem->id;
 	}
+out_unlock:
 	mutex_unlock(&semctl_names_lock);
 	*count = written;
 	return ret;
 }
 
-/* Module exit: no file is open any more, so the table holds the last refs. */
+/* Module exit: no file is open any more, so the tables hold the last refs. */
 void semctl_names_clear(void)
 {
-	struct hlist_node *next;
-	struct semctl_sem *sem;
-	unsigned int bucket;
+	struct semctl_ns *ns, *next;
 
 	mutex_lock(&semctl_names_lock);
-	hash_for_each_safe(semctl_names, bucket, next, sem, name_node) {
-		semctl_names_remove(sem);
-		semctl_sem_put(sem);
-	}
+	list_for_each_entry_safe(ns, next, &semctl_namespaces, node)
+		semctl_ns_free(ns);
 	mutex_unlock(&semctl_names_lock);
 }
 
 /*
  * May the caller get @rights (SEMCTL_OPEN_READ/WRITE) on @sem? The owner,
  * group and other bits of the mode are checked as ipcperms() does, with
- * CAP_IPC_OWNER overriding them.
+ * CAP_IPC_OWNER in the IPC namespace's user namespace overriding them.
  */
 int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights)
 {
@@ -213,7 +344,7 @@ int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights)
 		granted >>= 6;
 	else if (in_egroup_p(sem->gid))
 		granted >>= 3;
-	if ((requested & ~granted & 0007) && !capable(CAP_IPC_OWNER))
+	if ((requested & ~granted & 0007) && !semctl_capable())
 		return -EACCES;
 	return 0;
 }

@@ -36,13 +36,20 @@ struct semctl_wake_batch {
 #define SEMCTL_WAKE_BATCH_INIT(name) \
 	{ .nr = 0, .finished = LIST_HEAD_INIT((name).finished) }
 
+/* A new semaphore counted against its creator. Return: it or ERR_PTR. */
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 {
 	struct semctl_sem *sem;
+	int ret;
 
+	ret = semctl_user_charge(current_euid());
+	if (ret)
+		return ERR_PTR(ret);
 	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
-	if (!sem)
-		return NULL;
+	if (!sem) {
+		semctl_user_uncharge(current_euid());
+		return ERR_PTR(-ENOMEM);
+	}
 	init_waitqueue_head(&sem->wait);
 	atomic64_set(&sem->value, value);
 	sem->max = max;
@@ -66,6 +73,7 @@ static void semctl_sem_free(struct kref *ref)
 	struct semctl_sem *sem = container_of(ref, struct semctl_sem, ref);
 
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
+	semctl_user_uncharge(sem->uid);
 	kfree(sem->name);
 	kfree(sem);
 }
@@ -146,7 +154,10 @@ static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem)
 	__poll_t mask = 0;
 
 	lockdep_assert_held(&sem->wait.lock);
-	if (value && list_empty(&sem->waiters))
+	/* Poisoned: wake readers, whose read then fails with EIDRM. */
+	if (sem->poisoned)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLERR | EPOLLHUP;
+	else if (value && list_empty(&sem->waiters))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (value < sem->max)
 		mask |= EPOLLOUT | EPOLLWRNORM;
@@ -275,19 +286,24 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 	return true;
 }
 
-/* Take the units now, or queue @waiter; lock held. Return: true if taken. */
-static bool semctl_sem_take_or_queue(struct semctl_sem *sem,
-				     struct semctl_waiter *waiter, bool try)
+/*
+ * Take the units now, or queue @waiter (unless @try); lock held.
+ * Return: 1 if taken, 0 if not, -EIDRM if the semaphore is poisoned.
+ */
+static int semctl_sem_take_or_queue(struct semctl_sem *sem,
+				    struct semctl_waiter *waiter, bool try)
 {
 	lockdep_assert_held(&sem->wait.lock);
+	if (sem->poisoned)
+		return -EIDRM;
 	if (semctl_sem_take_locked(sem, waiter->undo_to, waiter->count))
-		return true;
+		return 1;
 	if (try)
-		return false;
+		return 0;
 	waiter->status = 0;
 	list_add_tail(&waiter->node, &sem->waiters);
 	sem->nr_waiters++;
-	return false;
+	return 0;
 }
 
 /**
@@ -298,7 +314,7 @@ static bool semctl_sem_take_or_queue(struct semctl_sem *sem,
  * @deadline:	absolute time on @clock to give up at, or NULL
  * @clock:	CLOCK_MONOTONIC or CLOCK_REALTIME
  *
- * Return: 0, -EAGAIN, -ETIMEDOUT, -ERESTARTSYS or -ECANCELED.
+ * Return: 0, -EAGAIN, -ETIMEDOUT, -ERESTARTSYS, -ECANCELED or -EIDRM.
  */
 int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 		    bool try, const ktime_t *deadline, clockid_t clock)
@@ -307,11 +323,10 @@ int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 
 	waiter->task = current;
 	spin_lock_irq(&sem->wait.lock);
-	if (semctl_sem_take_or_queue(sem, waiter, try)) {
-		spin_unlock_irq(&sem->wait.lock);
-		return 0;
-	}
+	ret = semctl_sem_take_or_queue(sem, waiter, try);
 	spin_unlock_irq(&sem->wait.lock);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (try)
 		return -EAGAIN;
 
@@ -346,18 +361,43 @@ int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
  * semctl_sem_dequeue() or semctl_sem_cancel_tagged(); its finish() is then
  * called without the lock held.
  *
- * Return: true if the units were taken at once (nothing queued).
+ * Return: 1 if the units were taken at once (nothing queued), 0 once
+ * queued, -EIDRM if the semaphore is poisoned.
  */
-bool semctl_sem_queue_async(struct semctl_sem *sem,
-			    struct semctl_waiter *waiter)
+int semctl_sem_queue_async(struct semctl_sem *sem,
+			   struct semctl_waiter *waiter)
 {
-	bool taken;
+	int ret;
 
 	waiter->task = NULL;
 	spin_lock_irq(&sem->wait.lock);
-	taken = semctl_sem_take_or_queue(sem, waiter, false);
+	ret = semctl_sem_take_or_queue(sem, waiter, false);
 	spin_unlock_irq(&sem->wait.lock);
-	return taken;
+	return ret;
+}
+
+/**
+ * semctl_sem_poison - close the semaphore to acquirers for good
+ * @sem:	the semaphore
+ *
+ * Every queued waiter ends with -EIDRM, and so does every later acquire;
+ * releases still work, so holders can finish.
+ */
+void semctl_sem_poison(struct semctl_sem *sem)
+{
+	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
+	struct semctl_waiter *waiter, *next;
+
+	spin_lock_irq(&sem->wait.lock);
+	sem->poisoned = true;
+	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
+		list_del(&waiter->node);
+		semctl_waiter_end(&batch, waiter, -EIDRM);
+	}
+	sem->nr_waiters = 0;
+	semctl_sem_wake_pollers(sem);
+	spin_unlock_irq(&sem->wait.lock);
+	semctl_wake_batch_issue(&batch);
 }
 
 /**
@@ -478,6 +518,8 @@ void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
 	info->uid = from_kuid_munged(current_user_ns(), sem->uid);
 	info->gid = from_kgid_munged(current_user_ns(), sem->gid);
 	info->mode = sem->mode;
+	if (READ_ONCE(sem->poisoned))
+		info->flags |= SEMCTL_INFO_POISONED;
 	if (sem->name) {
 		info->flags |= SEMCTL_INFO_NAMED;
 		strscpy(info->name, sem->name, sizeof(info->name));

@@ -7,8 +7,9 @@
  * is linked. The semaphore is freed when the last reference goes.
  *
  * Locking:
- *   semctl_names_lock (mutex, names.c) protects the name table and the
- *     name fields of every semaphore. It nests outside sem->wait.lock.
+ *   semctl_names_lock (mutex, names.c) protects the per-namespace name
+ *     tables and the name fields of every semaphore. It nests outside
+ *     sem->wait.lock.
  *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
  *     sem->waiters, sem->nr_waiters, every change of sem->value, and the
  *     undo count of every open file of the semaphore. Readers that only
@@ -27,6 +28,7 @@
 
 #include "compat.h"
 
+struct attribute_group;
 struct file;
 struct semctl_file;
 
@@ -40,6 +42,7 @@ struct semctl_sem {
 	struct list_head waiters;
 	u64 nr_waiters;
 	u64 undo_total;		/* sum of the undo of every open file */
+	bool poisoned;		/* acquires fail with EIDRM from now on */
 	struct kref ref;
 
 	/* constant after creation */
@@ -47,7 +50,7 @@ struct semctl_sem {
 	kgid_t gid;
 	umode_t mode;
 
-	/* in the name table while hashed, under semctl_names_lock */
+	/* in its namespace's name table while hashed; semctl_names_lock */
 	struct hlist_node name_node;
 	struct list_head name_order;	/* creation order, for listing */
 	u64 id;				/* listing cursor, set when named */
@@ -79,7 +82,7 @@ struct semctl_waiter {
 };
 
 /* semaphore.c: the counter and its FIFO of waiters */
-struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);
+struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);	/* ERR_PTR */
 void semctl_sem_get(struct semctl_sem *sem);
 void semctl_sem_put(struct semctl_sem *sem);
 int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
@@ -87,8 +90,9 @@ int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 		       clockid_t clock);
 int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 		    bool try, const ktime_t *deadline, clockid_t clock);
-bool semctl_sem_queue_async(struct semctl_sem *sem,
-			    struct semctl_waiter *waiter);
+int semctl_sem_queue_async(struct semctl_sem *sem,
+			   struct semctl_waiter *waiter);
+void semctl_sem_poison(struct semctl_sem *sem);
 bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 			int status);
 unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
@@ -110,7 +114,16 @@ bool semctl_names_is_linked(struct semctl_sem *sem);
 int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
 		      u32 *count);
 void semctl_names_clear(void);
+unsigned int semctl_names_nr_namespaces(void);
 int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights);
+
+/* limits.c: module parameters, per-user counts, device attributes */
+extern unsigned int semctl_max_per_user;
+extern unsigned int semctl_max_names_per_ns;
+extern unsigned int semctl_name_max;
+extern const struct attribute_group *semctl_device_groups[];
+int semctl_user_charge(kuid_t uid);
+void semctl_user_uncharge(kuid_t uid);
 
 /* file.c: the semaphore fd */
 struct semctl_fd {

@@ -115,6 +115,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 			      unsigned int issue_flags)
 {
 	struct semctl_async *async;
+	int ret;
 
 	async = kzalloc(sizeof(*async), GFP_KERNEL_ACCOUNT);
 	if (!async)
@@ -134,9 +135,10 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	}
 	*semctl_uring_pdu(cmd) = async;
 
-	if (semctl_sem_queue_async(sfile->sem, &async->waiter)) {
+	ret = semctl_sem_queue_async(sfile->sem, &async->waiter);
+	if (ret) {
 		kfree(async);
-		return 0;
+		return ret < 0 ? ret : 0;
 	}
 	/*
 	 * Completions run as task work of this very task, so nothing can

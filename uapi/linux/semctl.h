@@ -157,6 +157,7 @@ struct semctl_release {
 #define SEMCTL_INFO_READ	0x4U	/* this fd may query, poll */
 #define SEMCTL_INFO_WRITE	0x8U	/* this fd may acquire, release */
 #define SEMCTL_INFO_FD_UNDO	0x10U	/* fd opened with SEMCTL_FD_UNDO */
+#define SEMCTL_INFO_POISONED	0x20U	/* acquires fail with EIDRM */
 
 /**
  * struct semctl_info - argument of SEMCTL_IOC_QUERY
@@ -191,6 +192,23 @@ struct semctl_info {
 
 #define SEMCTL_INFO_SIZE_VER0	312
 #define SEMCTL_INFO_SIZE_VER1	320
+
+/**
+ * struct semctl_poison - argument of SEMCTL_IOC_POISON
+ * @size:	sizeof(struct semctl_poison)
+ * @flags:	must be 0
+ *
+ * Closes the semaphore to acquirers for good, as SysV's IPC_RMID does to
+ * its waiters and tokio's Semaphore::close(): every queued acquire (ioctl,
+ * read, io_uring) fails with EIDRM, and so does every later one. Releases
+ * still work, so holders can finish. Needs the write right.
+ */
+struct semctl_poison {
+	__u32 size;
+	__u32 flags;
+};
+
+#define SEMCTL_POISON_SIZE_VER0	8
 
 /**
  * struct semctl_list - argument of SEMCTL_IOC_LIST on /dev/semctl
@@ -258,5 +276,6 @@ struct semctl_uring_cancel {
 #define SEMCTL_IOC_ACQUIRE	_IOWR(SEMCTL_IOC_MAGIC, 0x10, struct semctl_acquire)
 #define SEMCTL_IOC_RELEASE	_IOWR(SEMCTL_IOC_MAGIC, 0x11, struct semctl_release)
 #define SEMCTL_IOC_QUERY	_IOWR(SEMCTL_IOC_MAGIC, 0x12, struct semctl_info)
+#define SEMCTL_IOC_POISON	_IOW(SEMCTL_IOC_MAGIC, 0x13, struct semctl_poison)
 
 #endif /* _UAPI_LINUX_SEMCTL_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits and counters: how many semaphores a user may keep alive, how many
+ * names an IPC namespace may hold, how long a name may be. The limits are
+ * module parameters (writable by root in /sys/module/semctl/parameters);
+ * the counters are attributes of the device (/sys/class/misc/semctl/).
+ *
+ * Memory itself is charged to the caller's memory cgroup at allocation
+ * (GFP_KERNEL_ACCOUNT); these limits bound the objects, not the bytes.
+ */
+#include <linux/atomic.h>
+#include <linux/device.h>
+#include <linux/hashtable.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/sysfs.h>
+
+#include "semctl.h"
+
+unsigned int semctl_max_per_user = 65536;
+unsigned int semctl_max_names_per_ns = 65536;
+unsigned int semctl_name_max = SEMCTL_NAME_MAX;
+
+static int semctl_set_name_max(const char *value,
+			       const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(value, kp, 1, SEMCTL_NAME_MAX);
+}
+
+static const struct kernel_param_ops semctl_name_max_ops = {
+	.set = semctl_set_name_max,
+	.get = param_get_uint,
+};
+
+module_param_named(max_per_user, semctl_max_per_user, uint, 0644);
+MODULE_PARM_DESC(max_per_user,
+		 "Semaphores, named or not, one user may keep alive (EDQUOT past it; default 65536)");
+module_param_named(max_names_per_ns, semctl_max_names_per_ns, uint, 0644);
+MODULE_PARM_DESC(max_names_per_ns,
+		 "Named semaphores one IPC namespace may hold (ENOSPC past it; default 65536)");
+module_param_cb(name_max, &semctl_name_max_ops, &semctl_name_max, 0644);
+MODULE_PARM_DESC(name_max,
+		 "Longest name in bytes, 1..255 (ENAMETOOLONG past it; default 255)");
+
+/* Semaphores alive per creator; entries live while their count is > 0. */
+struct semctl_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int count;
+};
+
+static DEFINE_SPINLOCK(semctl_users_lock);	/* protects semctl_users */
+static DEFINE_HASHTABLE(semctl_users, 6);
+static atomic_t semctl_nr_semaphores = ATOMIC_INIT(0);
+
+static struct semctl_user *semctl_user_find(kuid_t uid)
+{
+	struct semctl_user *user;
+
+	lockdep_assert_held(&semctl_users_lock);
+	hash_for_each_possible(semctl_users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+/* Count one more semaphore for @uid. Return: 0, -EDQUOT or -ENOMEM. */
+int semctl_user_charge(kuid_t uid)
+{
+	struct semctl_user *user, *fresh = NULL;
+	int ret = 0;
+
+retry:
+	spin_lock(&semctl_users_lock);
+	user = semctl_user_find(uid);
+	if (!user && fresh) {
+		user = fresh;
+		fresh = NULL;
+		user->uid = uid;
+		hash_add(semctl_users, &user->node, __kuid_val(uid));
+	}
+	if (!user) {
+		spin_unlock(&semctl_users_lock);
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh)
+			return -ENOMEM;
+		goto retry;
+	}
+	if (user->count < READ_ONCE(semctl_max_per_user)) {
+		user->count++;
+	} else {
+		ret = -EDQUOT;
+		if (!user->count) {
+			hash_del(&user->node);
+			kfree(user);
+		}
+	}
+	spin_unlock(&semctl_users_lock);
+	kfree(fresh);
+	if (!ret)
+		atomic_inc(&semctl_nr_semaphores);
+	return ret;
+}
+
+void semctl_user_uncharge(kuid_t uid)
+{
+	struct semctl_user *user;
+
+	spin_lock(&semctl_users_lock);
+	user = semctl_user_find(uid);
+	if (!WARN_ON_ONCE(!user) && !--user->count) {
+		hash_del(&user->node);
+		kfree(user);
+	}
+	spin_unlock(&semctl_users_lock);
+	atomic_dec(&semctl_nr_semaphores);
+}
+
+static ssize_t semaphores_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&semctl_nr_semaphores));
+}
+static DEVICE_ATTR_RO(semaphores);
+
+static ssize_t namespaces_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", semctl_names_nr_namespaces());
+}
+static DEVICE_ATTR_RO(namespaces);
+
+static struct attribute *semctl_attrs[] = {
+	&dev_attr_semaphores.attr,
+	&dev_attr_namespaces.attr,
+	NULL,
+};
+
+static const struct attribute_group semctl_group = {
+	.attrs = semctl_attrs,
+};
+
+const struct attribute_group *semctl_device_groups[] = {
+	&semctl_group,
+	NULL,
+};
