@@ -92,3 +92,11 @@ CMD ?= sh
 vm-shell-cmd: module-$(firstword $(KERNELS))
 	tools/vm/run --kernel $(firstword $(KERNELS)) \
 		--module $(CACHE)/build/$(firstword $(KERNELS))/module/semctl.ko -- sh -c '$(CMD)'
+
+# Benchmarks (bench/README.md): semctl against eventfd, SysV, sem_t, futex
+# and io_uring in QEMU; full run -> bench/results/latest.{md,png}.
+.PHONY: bench bench-smoke
+bench:
+	bench/run.sh --kernels "$(KERNELS)"
+bench-smoke:
+	bench/run.sh --smoke --kernels "$(KERNELS)"
