@@ -199,3 +199,12 @@ SEMCTL_API int semctl_query(int fd, struct semctl_info *info)
 	info->size = sizeof(*info);
 	return semctl_ioctl(fd, SEMCTL_IOC_QUERY, info);
 }
+
+SEMCTL_API int semctl_poison(int fd)
+{
+	struct semctl_poison p = {
+		.size = sizeof(p),
+	};
+
+	return semctl_ioctl(fd, SEMCTL_IOC_POISON, &p);
+}

@@ -50,6 +50,7 @@ int semctl_acquire_timeout(int fd, uint64_t count, unsigned int flags,
 int semctl_try_acquire(int fd, uint64_t count, unsigned int flags);
 int semctl_release(int fd, uint64_t count, uint64_t *previous);
 int semctl_query(int fd, struct semctl_info *info);
+int semctl_poison(int fd);
 
 /*
  * io_uring helpers (IORING_OP_URING_CMD). They work with any liburing,
