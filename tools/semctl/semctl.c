@@ -117,6 +117,18 @@ static int fail(const char *what, const char *name, int err)
 		msg("%s: %s%sthe loaded semctl module does not support this (too old?)",
 		    what, n, sep);
 		return EX_UNAVAILABLE;
+	case -EDQUOT:
+		msg("%s: %s%syou own as many semaphores as allowed (semctl module parameter max_per_user)",
+		    what, n, sep);
+		return EX_CANTCREAT;
+	case -ENOSPC:
+		msg("%s: %s%sno room for more names (semctl module parameter max_names_per_ns)",
+		    what, n, sep);
+		return EX_CANTCREAT;
+	case -EIDRM:
+		msg("%s: %s%sthe semaphore was poisoned: every acquire fails",
+		    what, n, sep);
+		return EX_UNAVAILABLE;
 	case -EINVAL:
 		msg("%s: %s%sinvalid argument (name: 1..%d bytes without '/'; count: 1..max)",
 		    what, n, sep, SEMCTL_NAME_MAX);
@@ -255,10 +267,12 @@ static void print_info_json(FILE *f, const struct semctl_info *in)
 	print_json_string(f, in->name);
 	fprintf(f, ",\"value\":%" PRIu64 ",\"max\":%" PRIu64
 		",\"waiters\":%" PRIu64 ",\"undo_total\":%" PRIu64
-		",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",\"mode\":\"%04o\"}",
+		",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",\"mode\":\"%04o\""
+		",\"poisoned\":%s}",
 		(uint64_t)in->value, (uint64_t)in->max,
 		(uint64_t)in->waiters, (uint64_t)in->undo_total,
-		(uint32_t)in->uid, (uint32_t)in->gid, (unsigned int)in->mode);
+		(uint32_t)in->uid, (uint32_t)in->gid, (unsigned int)in->mode,
+		in->flags & SEMCTL_INFO_POISONED ? "true" : "false");
 }
 
 /* ---- subcommands ------------------------------------------------------- */
@@ -474,6 +488,8 @@ static int cmd_info(int argc, char **argv)
 	       (uint64_t)in.value, (uint64_t)in.max, (uint64_t)in.waiters,
 	       (uint64_t)in.undo_total, owner, (uint32_t)in.uid,
 	       (uint32_t)in.gid, (unsigned int)in.mode);
+	if (in.flags & SEMCTL_INFO_POISONED)
+		printf("state:      poisoned (every acquire fails)\n");
 	return 0;
 }
 
