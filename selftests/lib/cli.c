@@ -441,6 +441,21 @@ TEST_F_TIMEOUT(cli, sigkill_returns_units, 60)
 	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
 }
 
+TEST_F(cli, poisoned)
+{
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":false}"));
+	ASSERT_EQ(0, semctl_poison(self->fd));
+	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+	EXPECT_TRUE(has(self->c.out, "poisoned"));
+	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_TRUE(has(self->c.err, "poisoned"));
+	EXPECT_EQ(69, CLI(&self->c, "run", self->name, "--", "true"));
+}
+
 static void hide_dev(void *arg)
 {
 	(void)arg;

@@ -374,6 +374,43 @@ TEST(eintr_without_sa_restart)
 	close(a.fd);
 }
 
+TEST(poison)
+{
+	struct waiter_arg a = { .count = 1, .ret = 1 };
+	struct semctl_info in;
+	char name[64];
+	pthread_t t;
+	int ro;
+
+	uniq_name(name, sizeof(name), "poison");
+	a.fd = semctl_create(name, 0, 2, 0600, SEMCTL_CREATE_EXCL);
+	ASSERT_GE(a.fd, 0);
+	ro = semctl_open(name, SEMCTL_OPEN_READ);
+	ASSERT_GE(ro, 0);
+	ASSERT_EQ(0, semctl_unlink(name));
+	EXPECT_EQ(-EBADF, semctl_poison(ro));
+	{
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		EXPECT_EQ(-ENOTTY, semctl_poison(null));
+		close(null);
+	}
+	ASSERT_EQ(0, pthread_create(&t, NULL, waiter_fn, &a));
+	ASSERT_TRUE(wait_field(a.fd, Q_WAITERS, 1));
+	errno = ERRNO_SENTINEL;
+	EXPECT_EQ(0, semctl_poison(a.fd));
+	EXPECT_EQ(ERRNO_SENTINEL, errno);
+	pthread_join(t, NULL);
+	EXPECT_EQ(-EIDRM, a.ret);
+	EXPECT_EQ(-EIDRM, semctl_try_acquire(a.fd, 1, 0));
+	EXPECT_EQ(0, semctl_release(a.fd, 1, NULL));	/* releases still work */
+	EXPECT_EQ(-EIDRM, semctl_acquire(a.fd, 1, 0));
+	ASSERT_EQ(0, semctl_query(ro, &in));
+	EXPECT_EQ(SEMCTL_INFO_POISONED, in.flags & SEMCTL_INFO_POISONED);
+	close(ro);
+	close(a.fd);
+}
+
 static bool list_find(const char *name, struct semctl_info *out,
 		      unsigned int batch, int *err)
 {
