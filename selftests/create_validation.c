@@ -430,7 +430,7 @@ TEST_F(create, unknown_ioctl_on_device_enotty)
 		  _IOW(SEMCTL_IOC_MAGIC, 0x7f, struct semctl_create), big_buf())));
 	EXPECT_EQ(-ENOTTY, ret_or_errno(ioctl(self->dev, _IO('T', 1), 0)));
 	EXPECT_EQ(-ENOTTY, ret_or_errno(ioctl(self->dev,
-		  _IOW(SEMCTL_IOC_MAGIC, 0x03, struct semctl_unlink), big_buf())));
+		  _IOW(SEMCTL_IOC_MAGIC, 0x0f, struct semctl_unlink), big_buf())));
 }
 
 TEST_F(create, unknown_ioctl_on_sem_enotty)
@@ -438,7 +438,7 @@ TEST_F(create, unknown_ioctl_on_sem_enotty)
 	self->fd = sem_create(self->dev, 0, 1);
 	ASSERT_LE(0, self->fd);
 	EXPECT_EQ(-ENOTTY, ret_or_errno(ioctl(self->fd,
-		  _IOWR(SEMCTL_IOC_MAGIC, 0x13, struct semctl_info), big_buf())));
+		  _IOWR(SEMCTL_IOC_MAGIC, 0x7e, struct semctl_info), big_buf())));
 	EXPECT_EQ(-ENOTTY, ret_or_errno(ioctl(self->fd, _IO('T', 1), 0)));
 }
 

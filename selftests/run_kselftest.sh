@@ -25,7 +25,7 @@ timeout_rc=124
 
 PROGS="create_validation open_unlink permissions query acquire_validation
 acquire_fifo acquire_timeout acquire_signal release undo wakeups
-eventfd_compat poll io_uring uring_cmd multiprocess fdinfo module_ref stress"
+eventfd_compat poll io_uring uring_cmd multiprocess fdinfo module_ref stress isolation limits poison"
 
 timeout_s=300
 if [ -r "$here/settings" ]; then

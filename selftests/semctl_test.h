@@ -599,6 +599,13 @@ static inline int semctl_harness_main(int argc, char **argv,
 		return semctl_harness_main(argc, argv, NULL);		\
 	}
 
+/*
+ * Programs written with the plain harness main get the filter and list
+ * mode too (run_kselftest.sh relies on -l).
+ */
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN SEMCTL_HARNESS_MAIN
+
 #define SEMCTL_HARNESS_MAIN_PRECHECK(fn)				\
 	int main(int argc, char **argv)					\
 	{								\
