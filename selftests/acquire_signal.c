@@ -156,7 +156,7 @@ TEST_F_TIMEOUT(sig, sa_restart_keeps_fifo_place, 60)
 struct pinger {
 	pthread_t target;
 	uint64_t start_ms;
-	int at_ms[4];
+	int at_ms[12];
 	int n;
 	atomic_int *stop;
 };
@@ -179,13 +179,16 @@ static void *pinger_fn(void *arg)
 TEST_F_TIMEOUT(sig, sa_restart_never_extends_timeout, 60)
 {
 	/*
-	 * 1000 ms relative timeout, interrupted at 300, 600 and 900 ms and
-	 * restarted. Restarting with the full timeout would end at >= 1900
-	 * ms; the written-back time left ends it near 1000 ms.
+	 * 1000 ms relative timeout, interrupted every 250 ms (until it
+	 * ends, for at most 2.5 s) and restarted. Restarting with the full
+	 * timeout would never expire while the signals come, so it would
+	 * end at >= 3.5 s; the written-back time left ends it near 1 s.
 	 */
 	static atomic_int stop;
 	struct pinger p = {
-		.at_ms = { 300, 600, 900 }, .n = 3, .stop = &stop,
+		.at_ms = { 250, 500, 750, 1000, 1250, 1500, 1750, 2000, 2250,
+			   2500 },
+		.n = 10, .stop = &stop,
 	};
 	pthread_t pt;
 	uint64_t t0, el;
@@ -207,7 +210,7 @@ TEST_F_TIMEOUT(sig, sa_restart_never_extends_timeout, 60)
 	       (unsigned long long)el, atomic_load(&handled));
 	EXPECT_EQ(-ETIMEDOUT, w[0].ret);
 	EXPECT_GE(el, 990);
-	EXPECT_LT(el, 1700);
+	EXPECT_LT(el, 3000);
 	EXPECT_GE(atomic_load(&handled), 2);
 	waiter_reap(&w[0]);
 }

@@ -23,7 +23,7 @@ bindir=${SEMCTL_SELFTESTS_DIR:-$here}
 skip_rc=4
 timeout_rc=124
 
-PROGS="create_validation open_unlink permissions query acquire_validation
+PROGS="create_validation open_unlink list permissions query acquire_validation
 acquire_fifo acquire_timeout acquire_signal release undo wakeups
 eventfd_compat poll io_uring uring_cmd multiprocess fdinfo module_ref stress isolation limits poison"
 
