@@ -111,12 +111,12 @@ for s in $kernels; do
 	else
 		result[$s]=FAIL
 		overall=1
-		case $rc in
-		124)	reason[$s]="VM timed out after ${vm_timeout}s" ;;
-		125)	reason[$s]="VM died (panic?) before the tests finished" ;;
-		*)	reason[$s]=$(sed -n 's/^guest-check: RESULT FAIL (\(.*\))$/\1/p' "$logf" | tail -n1)
-			[ -n "${reason[$s]}" ] || reason[$s]="guest exited $rc" ;;
-		esac
+		# The runner's own verdict (timeout, VM died, setup failed) wins,
+		# then guest-check's, then the bare exit status.
+		reason[$s]=$(sed -n -E 's/^vm-run(\[[^]]*\])?: (FAIL: |TIMEOUT: )?//p' "$logf" | tail -n1)
+		[ -n "${reason[$s]}" ] ||
+			reason[$s]=$(sed -n 's/^guest-check: RESULT FAIL (\(.*\))$/\1/p' "$logf" | tail -n1)
+		[ -n "${reason[$s]}" ] || reason[$s]="guest exited $rc"
 		[ "$f" -gt 0 ] || total_fail=$((total_fail + 1))
 	fi
 done
