@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+# Runs the Python binding's tests (python/tests, stdlib unittest) and prints
+# KTAP; exits non-zero on any failure. Needs /dev/semctl (run it in the VM):
+#   tools/vm/run --kernel 6.12 --module .cache/build/6.12/module/semctl.ko \
+#       --timeout 600 -- python/run_tests.sh [test_module ...]
+# PYTHON overrides the interpreter (default: Debian's /usr/bin/python3).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+py=${PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+if [ ! -e /dev/semctl ]; then
+	echo "KTAP version 1"
+	echo "1..0 # SKIP /dev/semctl missing (semctl module not loaded)"
+	exit 4
+fi
+cd "$here/tests" || exit 1
+# -X dev: ResourceWarnings and asyncio debug checks surface as output
+exec "$py" -X dev -W error::ResourceWarning ktap.py "$@"

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+"""semctl: one kernel semaphore for threads, processes and asyncio.
+
+    import semctl
+    sem = semctl.Semaphore(2)            # as threading.Semaphore(2)
+    with sem: ...                        # threads
+    async with sem: ...                  # asyncio tasks
+    multiprocessing.Process(target=f, args=(sem,))   # processes
+
+Standard library only; talks to /dev/semctl (the semctl kernel module)
+with ioctls.  See Documentation/python.rst.
+"""
+from ._abi import VALUE_MAX, Info
+from ._semaphore import BoundedSemaphore, Semaphore, unlink
+
+__all__ = ["Semaphore", "BoundedSemaphore", "unlink", "Info", "VALUE_MAX"]
+__version__ = "1.0"

@@ -1,0 +1,319 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later OR MIT
+"""semctl.Semaphore and semctl.BoundedSemaphore."""
+import errno
+import math
+import operator
+import os
+import threading
+import time
+import weakref
+
+from . import _abi
+
+__all__ = ["Semaphore", "BoundedSemaphore", "unlink"]
+
+# Live named semaphores: a fork()ed child reopens them by name so that it
+# gets an open file of its own, hence undo of its own (see _after_fork).
+_named = weakref.WeakSet()
+_named_lock = threading.Lock()
+
+
+def unlink(name):
+    """Remove the name *name* (``SEMCTL_IOC_UNLINK``).
+
+    Open semaphores keep working; the name can be created afresh at once.
+    Raises FileNotFoundError if there is no such name."""
+    _abi.unlink(name)
+
+
+def _check_count(n):
+    n = operator.index(n)
+    if n < 1:
+        raise ValueError("n must be one or more")
+    if n > _abi.VALUE_MAX:
+        raise ValueError("n must be at most %d" % _abi.VALUE_MAX)
+    return n
+
+
+class Semaphore:
+    """A counting semaphore held by the semctl kernel module.
+
+    Drop-in for :class:`threading.Semaphore`; also works across processes
+    (``multiprocessing`` with ``fork`` or ``spawn``) and in asyncio
+    (``async with``, :meth:`acquire_async`).  See Documentation/python.rst.
+
+    *value*   initial value (used only when a new semaphore is created).
+    *name*    ``None``: anonymous; else the name of a named semaphore,
+              opened if it exists, created otherwise (with *create*).
+    *max*     maximum value; ``None``: 2**63-1 (BoundedSemaphore: *value*).
+              A release past it raises ValueError.
+    *create*  ``False``: only open an existing name (FileNotFoundError if
+              missing); ``"exclusive"``: only create (FileExistsError).
+    *undo*    acquire with ``SEMCTL_ACQUIRE_UNDO``: units this process
+              holds come back when it exits, however it exits.
+    *mode*    permission bits of a new named semaphore.
+    """
+
+    _bounded = False
+
+    def __init__(self, value=1, *, name=None, max=None, create=True, undo=True,
+                 mode=0o600):
+        value = operator.index(value)
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        if max is None:
+            max = value if self._bounded else _abi.VALUE_MAX
+        max = operator.index(max)
+        if max < 1:
+            raise ValueError("max must be >= 1 (the kernel has no empty "
+                             "bound; BoundedSemaphore(0) is not supported)")
+        if value > max:
+            raise ValueError("initial value %d exceeds max %d" % (value, max))
+        if max > _abi.VALUE_MAX:
+            raise ValueError("max must be at most %d" % _abi.VALUE_MAX)
+        if name is not None and not isinstance(name, (str, bytes)):
+            raise TypeError("name must be str, bytes or None")
+        if create not in (True, False, "exclusive"):
+            raise ValueError("create must be True, False or 'exclusive'")
+        self._fd = None
+        self._undo = bool(undo)
+        if name is None:
+            if create is not True:
+                raise ValueError("create=%r needs a name" % (create,))
+            fd = _abi.create(None, value, max, mode, 0)
+        elif create is False:
+            fd = _abi.open_(name, 0)
+        else:
+            flags = _abi.CREATE_EXCL if create == "exclusive" else 0
+            fd = _abi.create(name, value, max, mode, flags)
+        self._init_fd(fd, name)
+
+    def _init_fd(self, fd, name):
+        self._fd = fd
+        self._name = os.fsdecode(name) if name is not None else None
+        self._aflags = _abi.ACQUIRE_UNDO if self._undo else 0
+        self._finalizer = weakref.finalize(self, os.close, fd)
+        if self._name is not None:
+            with _named_lock:
+                _named.add(self)
+
+    @classmethod
+    def _from_fd(cls, fd, name, undo):
+        self = cls.__new__(cls)
+        self._undo = bool(undo)
+        self._init_fd(fd, name)
+        return self
+
+    @classmethod
+    def open(cls, name, *, undo=True):
+        """Open the existing named semaphore *name*."""
+        return cls(name=name, create=False, undo=undo)
+
+    # -- introspection -------------------------------------------------
+
+    def _fileno(self):
+        fd = self._fd
+        if fd is None:
+            raise ValueError("operation on a closed semaphore")
+        return fd
+
+    def fileno(self):
+        """The semaphore fd: readable (poll) when one unit can be taken now.
+
+        It stays owned by this object; ``os.dup`` it to keep it longer."""
+        return self._fileno()
+
+    @property
+    def closed(self):
+        return self._fd is None
+
+    @property
+    def name(self):
+        """The name, or None for an anonymous semaphore."""
+        return self._name
+
+    @property
+    def undo(self):
+        return self._undo
+
+    def info(self):
+        """Everything SEMCTL_IOC_QUERY says: value, max, waiters, undo
+        (units this process's open file holds with undo), name, mode..."""
+        return _abi.query(self._fileno())
+
+    @property
+    def value(self):
+        """Units available now (a snapshot: it may change at once)."""
+        return self.info().value
+
+    @property
+    def max(self):
+        """The maximum value; a release past it raises ValueError."""
+        return self.info().max
+
+    def locked(self):
+        """True if acquire() would not succeed immediately (as
+        asyncio.Semaphore.locked(): no unit free, or someone queued)."""
+        i = self.info()
+        return i.value == 0 or i.waiters > 0
+
+    def __repr__(self):
+        cls = type(self)
+        where = "%s.%s at %#x" % (cls.__module__.split(".")[0], cls.__qualname__,
+                                  id(self))
+        if self._fd is None:
+            return "<%s: closed>" % where
+        try:
+            i = self.info()
+        except OSError:
+            return "<%s: fd=%d>" % (where, self._fd)
+        extra = " name=%r" % self._name if self._name is not None else ""
+        return "<%s: value=%d max=%d waiters=%d%s>" % (
+            where, i.value, i.max, i.waiters, extra)
+
+    # -- acquire / release ---------------------------------------------
+
+    def try_acquire(self, n=1):
+        """Take *n* units if that is possible now, without waiting.
+
+        As in the kernel, it fails while anybody is queued, even if
+        enough units are free: nobody jumps the FIFO queue."""
+        n = _check_count(n)
+        try:
+            _abi.acquire(self._fileno(), n, self._aflags | _abi.ACQUIRE_TRY)
+            return True
+        except BlockingIOError:
+            return False
+        except OSError as e:
+            raise self._acquire_error(e, n) from None
+
+    def acquire(self, blocking=True, timeout=None, *, n=1):
+        """Take *n* units (default 1), as threading.Semaphore.acquire().
+
+        Blocks (GIL released) until they can all be taken, in FIFO order
+        with every other waiter (threads, processes, asyncio); returns True.
+        ``blocking=False``: returns False at once instead of waiting.
+        *timeout* seconds: returns False when it expires.  Signals run
+        their handlers and the wait resumes with the same deadline."""
+        if not blocking:
+            if timeout is not None:
+                raise ValueError("can't specify timeout for non-blocking acquire")
+            return self.try_acquire(n)
+        n = _check_count(n)
+        fd = self._fileno()
+        flags = self._aflags
+        deadline = 0
+        if timeout is not None and timeout != math.inf:
+            if timeout != timeout:
+                raise ValueError("timeout must not be NaN")
+            if timeout <= 0:
+                return self.try_acquire(n)
+            flags |= _abi.ACQUIRE_TIMEOUT | _abi.ACQUIRE_ABSTIME
+            deadline = min(time.monotonic_ns() + math.ceil(timeout * 1e9),
+                           _abi.VALUE_MAX)
+        while True:
+            try:
+                _abi.acquire(fd, n, flags, deadline)
+                return True
+            except InterruptedError:
+                continue        # handlers ran (PEP 475); same deadline
+            except TimeoutError:
+                return False
+            except OSError as e:
+                raise self._acquire_error(e, n) from None
+
+    def _acquire_error(self, e, n):
+        if e.errno == errno.EINVAL:
+            return ValueError("cannot acquire %d units: more than the "
+                              "semaphore's maximum" % n)
+        return e
+
+    __enter__ = acquire
+
+    def __exit__(self, t, v, tb):
+        self.release()
+
+    def release(self, n=1):
+        """Give back *n* units (default 1), waking the waiters they satisfy.
+
+        All or nothing: raises ValueError, changing nothing, if the value
+        would exceed the maximum (BoundedSemaphore: the initial value)."""
+        n = _check_count(n)
+        try:
+            _abi.release(self._fileno(), n)
+        except OSError as e:
+            if e.errno == errno.EOVERFLOW:
+                raise ValueError("Semaphore released too many times") from None
+            raise
+
+    def poison(self):
+        """Close the semaphore to acquirers for good: every queued and
+        later acquire fails with OSError(EIDRM); releases still work."""
+        _abi.poison(self._fileno())
+
+    # -- lifetime ------------------------------------------------------
+
+    def close(self):
+        """Close this process's fd.  With undo, units it holds come back
+        (once no other process shares the open file).  Idempotent."""
+        if self._fd is not None:
+            self._fd = None
+            self._finalizer()
+
+    def unlink(self):
+        """Remove this semaphore's name; open fds keep working."""
+        if self._name is None:
+            raise ValueError("an anonymous semaphore has no name to unlink")
+        _abi.unlink(self._name)
+
+    # -- processes -----------------------------------------------------
+
+    def __reduce__(self):
+        fd = self._fileno()
+        if self._name is not None and not (_abi.query(fd).flags & _abi.INFO_UNLINKED):
+            return (_reopen, (type(self), self._name, self._undo))
+        from multiprocessing import reduction
+        return (_from_dupfd, (type(self), reduction.DupFd(fd), self._name,
+                              self._undo))
+
+    def _reopen_after_fork(self):
+        fd = self._fd
+        if fd is None or self._name is None:
+            return
+        try:
+            new = _abi.open_(self._name, 0)
+        except OSError:
+            return              # unlinked or not allowed: keep sharing
+        try:
+            os.dup2(new, fd, inheritable=False)
+        finally:
+            os.close(new)
+
+
+class BoundedSemaphore(Semaphore):
+    """A Semaphore whose maximum defaults to its initial value: a release
+    past it raises ValueError, as threading.BoundedSemaphore does."""
+
+    _bounded = True
+
+
+def _reopen(cls, name, undo):
+    fd = _abi.open_(name, 0)
+    return cls._from_fd(fd, name, undo)
+
+
+def _from_dupfd(cls, dupfd, name, undo):
+    return cls._from_fd(dupfd.detach(), name, undo)
+
+
+def _after_fork():
+    # The child shares every inherited fd's open file with the parent, and
+    # undo is recorded per open file: reopen named semaphores so that units
+    # this child takes come back when *it* dies.  The fd number stays.
+    global _named_lock
+    _named_lock = threading.Lock()
+    for sem in list(_named):
+        sem._reopen_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork)
