@@ -8,15 +8,19 @@
  * respawns them, for SEMCTL_STORM_SECONDS (default 30) seconds.
  *
  * The invariant "never more units held than the count" is checked
- * continuously through shared memory, without being fooled by the kills:
- * each acquirer owns a slot whose @held it sets right after its acquire
- * returns and clears right before it releases, so a live slot's @held is
- * a lower bound of what it holds. The driver sets @doomed on every slot of
- * a process before it SIGKILLs it: only then can that process's units come
- * back (undo on the last close), so whoever acquires one of those units
- * afterwards sees @doomed set and does not count the dead slot. Summing
- * @held over the slots not doomed therefore never exceeds the count
- * unless the kernel hands out a unit twice.
+ * continuously through shared memory, without being fooled by the kills.
+ * Each acquirer owns a slot: two bits of one shared 64-bit word, @heldmap,
+ * hold the units it has, set right after its acquire returns and cleared
+ * right before it releases, so a live slot's bits are a lower bound of
+ * what it holds. One atomic load of @heldmap is a consistent snapshot of
+ * every slot (summing per-slot words one by one is not: a unit passed
+ * from one slot to another during the scan would be counted twice). The
+ * driver sets a slot's bit in @doomed before it SIGKILLs its process:
+ * only then can that process's units come back (undo on the last close),
+ * so whoever acquires one of them afterwards and loads @heldmap then
+ * @doomed sees the dead slot doomed and does not count it. The sum over
+ * the slots not doomed therefore never exceeds the count unless the
+ * kernel hands out a unit twice.
  *
  * At the end every worker is killed and reaped, and the semaphore (created
  * with the largest maximum, so that a duplicated unit cannot hide behind a
@@ -30,7 +34,7 @@
 #define COUNT		3
 #define NPROC		12
 #define MAXTHR		2
-#define NSLOT		(NPROC * MAXTHR)
+#define NSLOT		(NPROC * MAXTHR)	/* at most 32 */
 #define STORM_S		30
 #define REAP_MS		10000
 #define SETTLE_MS	20000
@@ -48,14 +52,11 @@ static const char *const method_name[M_NR] = {
 	"ioctl", "timed-ioctl", "read", "uring-cmd", "uring-read",
 };
 
-struct slot {
-	atomic_int held;	/* units; set after acquire, cleared before release */
-	atomic_int waiting;	/* inside an acquire */
-	atomic_int doomed;	/* set by the driver before SIGKILL */
-};
-
 struct shared {
-	struct slot slot[NSLOT];
+	/* 2 bits per slot: units held; set after acquire, cleared before release */
+	atomic_ullong heldmap;
+	atomic_uint doomed;		/* slot bits, set by the driver before SIGKILL */
+	atomic_int waiting[NSLOT];	/* inside an acquire */
 	atomic_long acquired[M_NR];
 	atomic_long timeouts;
 	atomic_long violations;
@@ -82,14 +83,13 @@ static void note_error(const char *what, int err)
 /* Units held by live slots: a lower bound that may never exceed COUNT. */
 static int inside_now(void)
 {
+	unsigned long long held = atomic_load(&sh->heldmap);
+	unsigned int doomed = atomic_load(&sh->doomed);
 	int i, n = 0;
 
-	for (i = 0; i < NSLOT; i++) {
-		int held = atomic_load(&sh->slot[i].held);
-
-		if (held && !atomic_load(&sh->slot[i].doomed))
-			n += held;
-	}
+	for (i = 0; i < NSLOT; i++)
+		if (!(doomed & (1U << i)))
+			n += (int)((held >> (2 * i)) & 3);
 	return n;
 }
 
@@ -152,7 +152,8 @@ static int uring_wait(struct io_uring *ring, int *res)
 static void *acquirer(void *arg)
 {
 	struct wctx *w = arg;
-	struct slot *slot = &sh->slot[w->slot];
+	atomic_int *waiting = &sh->waiting[w->slot];
+	unsigned long long shift = 2ULL * (unsigned int)w->slot;
 	enum method m = slot_method(w->slot);
 	uint32_t rnd = (uint32_t)getpid() * 2654435761U + (uint32_t)w->slot;
 	struct io_uring ring;
@@ -182,7 +183,7 @@ static void *acquirer(void *arg)
 		    xorshift(&rnd) % 4 == 0)
 			units = 2;
 
-		atomic_store(&slot->waiting, 1);
+		atomic_store(waiting, 1);
 		switch (m) {
 		case M_IOCTL:
 			ret = sem_acquire_full(fd, units, SEMCTL_ACQUIRE_UNDO, 0);
@@ -250,7 +251,7 @@ static void *acquirer(void *arg)
 		default:
 			ret = -EINVAL;
 		}
-		atomic_store(&slot->waiting, 0);
+		atomic_store(waiting, 0);
 		if (ret == -ETIMEDOUT && m == M_TIMED) {
 			atomic_fetch_add(&sh->timeouts, 1);
 			continue;
@@ -261,7 +262,7 @@ static void *acquirer(void *arg)
 			continue;
 		}
 
-		atomic_store(&slot->held, (int)units);
+		atomic_fetch_or(&sh->heldmap, (unsigned long long)units << shift);
 		atomic_fetch_add(&sh->acquired[m], 1);
 		check_inside(method_name[m]);
 		/* hold briefly: a window for the driver to catch holders */
@@ -270,7 +271,7 @@ static void *acquirer(void *arg)
 		else
 			sched_yield();
 		check_inside(method_name[m]);
-		atomic_store(&slot->held, 0);
+		atomic_fetch_and(&sh->heldmap, ~(3ULL << shift));
 
 		if (xorshift(&rnd) % 2) {
 			ret = sem_release(fd, units);
@@ -338,10 +339,12 @@ static bool reap(pid_t pid)
 
 static void slots_doom(int p, int v)
 {
-	int t;
+	unsigned int bits = ((1U << MAXTHR) - 1) << (p * MAXTHR);
 
-	for (t = 0; t < MAXTHR; t++)
-		atomic_store(&sh->slot[p * MAXTHR + t].doomed, v);
+	if (v)
+		atomic_fetch_or(&sh->doomed, bits);
+	else
+		atomic_fetch_and(&sh->doomed, ~bits);
 }
 
 static void slots_clear(int p)
@@ -349,8 +352,9 @@ static void slots_clear(int p)
 	int t;
 
 	for (t = 0; t < MAXTHR; t++) {
-		atomic_store(&sh->slot[p * MAXTHR + t].held, 0);
-		atomic_store(&sh->slot[p * MAXTHR + t].waiting, 0);
+		atomic_fetch_and(&sh->heldmap,
+				 ~(3ULL << (2 * (p * MAXTHR + t))));
+		atomic_store(&sh->waiting[p * MAXTHR + t], 0);
 	}
 	slots_doom(p, 0);
 }
@@ -360,9 +364,10 @@ static bool proc_has(int p, bool holder)
 	int t;
 
 	for (t = 0; t < proc_threads(p); t++) {
-		struct slot *s = &sh->slot[p * MAXTHR + t];
+		int i = p * MAXTHR + t;
 
-		if (holder ? atomic_load(&s->held) : atomic_load(&s->waiting))
+		if (holder ? (atomic_load(&sh->heldmap) >> (2 * i)) & 3 :
+		    (unsigned long long)atomic_load(&sh->waiting[i]))
 			return true;
 	}
 	return false;
