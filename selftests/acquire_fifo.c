@@ -253,4 +253,29 @@ TEST_F_TIMEOUT(fifo, waiters_counts_requests, 60)
 	reap_all(self->fd);
 }
 
+TEST_F_TIMEOUT(fifo, close_fd_while_waiter_blocked, 60)
+{
+	int fd2;
+
+	/* the blocked call holds the open file: closing the fd number
+	 * neither wakes nor frees it
+	 */
+	unique_name(self->name, sizeof(self->name), "closeblk");
+	self->fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 0, 5,
+				   self->name, 0600);
+	ASSERT_LE(0, self->fd);
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], fd2, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	close(fd2);
+	EXPECT_EQ(1, sem_waiters(self->fd));
+	EXPECT_FALSE(atomic_load(&w[0].done));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(0, w[0].ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w[0]);
+}
+
 SEMCTL_HARNESS_MAIN

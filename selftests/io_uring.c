@@ -307,6 +307,24 @@ TEST_F_TIMEOUT(ur, ring_exit_with_pending_read_loses_no_unit, 60)
 	EXPECT_EQ(1, sem_value(self->fd));
 }
 
+TEST_F_TIMEOUT(ur, read_on_fd_undo_records_undo, 60)
+{
+	uint64_t ud;
+	int res;
+
+	self->fd = sem_create_full(self->dev, SEMCTL_FD_UNDO, 0, 5, NULL,
+				   0600);
+	ASSERT_LE(0, self->fd);
+	submit_read(&self->ring, self->fd, &self->buf[0], UD_READ);
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	EXPECT_EQ(-ETIME, reap(&self->ring, 200, &ud, &res));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, reap(&self->ring, WAIT_MS, &ud, &res));
+	EXPECT_EQ(8, res);
+	EXPECT_EQ(1, sem_undo(self->fd));
+	EXPECT_EQ(1, sem_value(self->fd));
+}
+
 static int uring_precheck(void)
 {
 	struct io_uring ring;

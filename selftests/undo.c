@@ -361,4 +361,77 @@ TEST_F(undo, undo_after_unlink)
 	EXPECT_EQ(2, sem_value(self->fd));
 }
 
+TEST_F_TIMEOUT(undo, blocked_undo_acquire_recorded_on_grant, 60)
+{
+	static struct waiter w;
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "grant", 0, 5));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, waiter_start(&w, fd2, OP_ACQUIRE, 3,
+				  SEMCTL_ACQUIRE_UNDO | SEMCTL_ACQUIRE_TIMEOUT,
+				  (__u64)3 * WAIT_MS * NSEC_PER_MSEC, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	EXPECT_EQ(0, sem_undo(fd2));
+	/* the units are handed over while it sleeps: recorded then */
+	ASSERT_EQ(0, sem_release(self->fd, 3));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(3, sem_undo(fd2));
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w);
+	close(fd2);
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+static void nop_handler(int sig)
+{
+	(void)sig;
+}
+
+TEST_F_TIMEOUT(undo, interrupted_undo_acquire_records_nothing, 60)
+{
+	struct sigaction sa = { .sa_handler = nop_handler };
+	static struct waiter w;
+	int fd2;
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_LE(0, make_named(self, "intr", 1, 5));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, waiter_start(&w, fd2, OP_ACQUIRE, 3,
+				  SEMCTL_ACQUIRE_UNDO | SEMCTL_ACQUIRE_TIMEOUT,
+				  (__u64)3 * WAIT_MS * NSEC_PER_MSEC, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, pthread_kill(w.thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(-EINTR, w.ret);
+	EXPECT_EQ(0, sem_undo(fd2));
+	EXPECT_EQ(1, sem_value(self->fd));
+	waiter_reap(&w);
+	close(fd2);
+	EXPECT_EQ(1, sem_value(self->fd));
+}
+
+TEST_F_TIMEOUT(undo, fd_undo_blocking_read_recorded_on_grant, 60)
+{
+	static struct waiter w;
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "fdgrant", 0, 5));
+	fd2 = sem_open_name(self->dev, self->name, SEMCTL_FD_UNDO);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, waiter_start(&w, fd2, OP_READ, 1, 0, 0, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(8, w.ret);
+	EXPECT_EQ(1, sem_undo(fd2));
+	waiter_reap(&w);
+	close(fd2);
+	EXPECT_EQ(1, sem_value(self->fd));
+}
+
 SEMCTL_HARNESS_MAIN
