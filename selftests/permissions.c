@@ -7,6 +7,7 @@
  */
 #include "semctl_test.h"
 #include <grp.h>
+#include <linux/capability.h>
 
 #define NOBODY		65534
 #define OTHER_GID	65533
@@ -43,6 +44,41 @@ static int run_as(const struct creds *c, child_fn fn, const char *name,
 		if (setgroups(c->ngroups, c->groups) ||
 		    setresgid(c->gid, c->gid, c->gid) ||
 		    setresuid(c->uid, c->uid, c->uid))
+			_exit(CHILD_SETUP_FAILED);
+		_exit(fn(name, arg));
+	}
+	return child_exit_code(wait_child(pid, WAIT_MS));
+}
+
+/* Drop CAP_IPC_OWNER from the effective set; keep uid 0. 0 or -errno. */
+static int drop_cap_ipc_owner(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	d[CAP_TO_INDEX(CAP_IPC_OWNER)].effective &=
+		~CAP_TO_MASK(CAP_IPC_OWNER);
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	return 0;
+}
+
+/* Run fn(name, arg) as root without CAP_IPC_OWNER; like run_as(). */
+static int run_without_cap(child_fn fn, const char *name, __u32 arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (drop_cap_ipc_owner())
 			_exit(CHILD_SETUP_FAILED);
 		_exit(fn(name, arg));
 	}
@@ -349,6 +385,29 @@ TEST_F(perm, missing_name_enoent_before_eacces)
 	unique_name(self->name, sizeof(self->name), "nothere");
 	EXPECT_EQ(ENOENT, run_as(&nobody, child_open, self->name, 0));
 	self->name[0] = 0;
+}
+
+TEST_F(perm, root_without_cap_ipc_owner_obeys_owner_bits)
+{
+	/* the override is the capability, not uid 0 */
+	ASSERT_LE(0, make_named(self, "nocap", 0400));
+	EXPECT_EQ(0, run_without_cap(child_open, self->name,
+				     SEMCTL_OPEN_READ));
+	EXPECT_EQ(EACCES, run_without_cap(child_open, self->name,
+					  SEMCTL_OPEN_WRITE));
+	EXPECT_EQ(EACCES, run_without_cap(child_open, self->name, 0));
+}
+
+TEST_F(perm, root_without_cap_ipc_owner_cannot_unlink_others)
+{
+	unique_name(self->name, sizeof(self->name), "nocapunl");
+	ASSERT_EQ(0, run_as(&nobody, child_create_owned, self->name, 0644));
+	EXPECT_EQ(EPERM, run_without_cap(child_unlink, self->name, 0));
+	/* the owner's other bits let root (without the cap) read it */
+	EXPECT_EQ(0, run_without_cap(child_open, self->name,
+				     SEMCTL_OPEN_READ));
+	EXPECT_EQ(EACCES, run_without_cap(child_open, self->name,
+					  SEMCTL_OPEN_WRITE));
 }
 
 SEMCTL_HARNESS_MAIN
