@@ -3,6 +3,8 @@
 # `make bench` / `make bench-smoke`: semctl against its peers, in QEMU.
 #
 #   bench/run.sh [--smoke] [--kernels "6.1 6.12"] [--out DIR] [-- BENCH-ARGS]
+#   bench/run.sh --perf [--kernels ...]   perf profile of the uncontended pair
+#                                          -> DIR/perf-<kernel>.txt
 #
 # For each kernel (KERNELS or --kernels; default both): builds semctl.ko
 # (tools/vm/build-module.sh), boots the kernel with tools/vm/run, runs
@@ -19,15 +21,17 @@ top=$(cd "$here/.." && pwd)
 cache=${SEMCTL_CACHE:-$top/.cache}
 kernels=${KERNELS:-6.1 6.12}
 smoke=0
+perf=0
 out=
 bench_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke)	smoke=1; shift ;;
+	--perf)		perf=1; shift ;;
 	--kernels)	kernels=$2; shift 2 ;;
 	--out)		out=$2; shift 2 ;;
 	--)		shift; bench_args=("$@"); break ;;
-	-h|--help)	sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help)	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*)		echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -57,6 +61,15 @@ for k in $kernels; do
 		tail -n 20 "$work/$k/build.log" >&2
 		die "semctl.ko for $k did not build"
 	fi
+	if [ $perf = 1 ]; then
+		log "perf profile of the uncontended pair on $k"
+		VMRUN_QUIET=1 "$top/tools/vm/run" --kernel "$k" \
+			--module "$work/$k/semctl.ko" --timeout "$vm_timeout" \
+			-- bench/perf-pair.sh 2>&1 | tr -d '\r' >"$out/perf-$k.txt" ||
+			status=1
+		log "wrote $out/perf-$k.txt"
+		continue
+	fi
 	log "running semctl-bench ($mode) on $k, timeout ${vm_timeout}s"
 	VMRUN_QUIET=1 "$top/tools/vm/run" --kernel "$k" \
 		--module "$work/$k/semctl.ko" --timeout "$vm_timeout" \
@@ -74,6 +87,7 @@ for k in $kernels; do
 	grep '^@data ' "$work/$k/out.clean" >"$work/$k/data.txt" || true
 	ran+=("$k")
 done
+[ $perf = 1 ] && exit $status
 [ ${#ran[@]} -gt 0 ] || die "no kernel ran"
 
 # The plot: one panel per scaling row, one line per primitive and kernel.
@@ -164,6 +178,8 @@ md=$out/latest.md
 	echo "- Cells are median (min–max) over the repetitions; \`n/a\` says why a cell does not apply."
 	echo "- The same binary runs on a real machine with semctl.ko loaded: see bench/README.md."
 	echo "- Other VMs may share this 2-core host; each run records its own spread."
+	[ -f "$out/analysis.md" ] &&
+		echo "- **Why semctl misses some targets** and what would fix it: [analysis.md](analysis.md)."
 	[ $plot_ok = 1 ] && { echo; echo "![scaling rows]($(basename "$png"))"; }
 	for k in "${ran[@]}"; do
 		echo

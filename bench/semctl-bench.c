@@ -109,6 +109,57 @@ static void note(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Raise a numeric knob (sysctl, module parameter) to at least @want; the
+ * old value is put back at exit. Quietly does nothing when not allowed. */
+#define MAXKNOB 8
+static struct { char path[128]; long old; } knobs[MAXKNOB];
+static int nknobs;
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static void restore_knobs(void)
+{
+	while (nknobs-- > 0)
+		write_long(knobs[nknobs].path, knobs[nknobs].old);
+}
+
+static void raise_knob(const char *path, long want)
+{
+	long old = read_long(path);
+
+	if (old < 0 || old >= want || nknobs == MAXKNOB)
+		return;
+	if (write_long(path, want))
+		return;
+	snprintf(knobs[nknobs].path, sizeof(knobs[nknobs].path), "%s", path);
+	knobs[nknobs++].old = old;
+	if (nknobs == 1)
+		atexit(restore_knobs);
+	note("raised %s from %ld to %ld for this run", path, old, want);
+}
+
 static int row_on(int r)
 {
 	return strchr(opt_rows, '0' + r) != NULL;
@@ -935,6 +986,7 @@ struct contend {
 	uint64_t count[NWORK];
 	uint64_t maxwait[NWORK];
 	int cs_iters;
+	int onecpu;
 };
 
 static void contend_worker(struct contend *c, int w)
@@ -943,6 +995,8 @@ static void contend_worker(struct contend *c, int w)
 	volatile int x = 0;
 	int i;
 
+	if (c->onecpu)
+		pin(0);
 	while (!atomic_load(&c->start))
 		futex(&c->start, FUTEX_WAIT, 0, NULL);
 	while (!atomic_load(&c->stop)) {
@@ -977,7 +1031,7 @@ struct contend_res {
 	double rate, jain, maxwait;
 };
 
-static struct contend_res contend(int kind, int proc)
+static struct contend_res contend(int kind, int proc, int onecpu)
 {
 	static struct contend *c;
 	struct contend_res res = { NAN, NAN, NAN };
@@ -992,6 +1046,7 @@ static struct contend_res contend(int kind, int proc)
 		c = shared_alloc(sizeof(*c));
 	memset(c, 0, sizeof(*c));
 	c->cs_iters = 50;
+	c->onecpu = onecpu;
 	if (bsem_init(&c->s, kind, 2, 2, proc))
 		return res;
 	for (w = 0; w < NWORK; w++) {
@@ -1036,12 +1091,16 @@ static struct contend_res contend(int kind, int proc)
 	return res;
 }
 
-static struct cell fair_jain[2][NPRIM], fair_wait[2][NPRIM];
+#define NCCFG 3
+static const char *const ccfg[NCCFG] = {
+	"4 threads", "4 processes", "4 threads, all on CPU 0",
+};
+static struct cell fair_jain[NCCFG][NPRIM], fair_wait[NCCFG][NPRIM];
 
 static void row3(void)
 {
 	const char *cols[NPRIM];
-	struct cell c[2][NPRIM];
+	struct cell c[NCCFG][NPRIM];
 	int i, k, r, best;
 
 	memset(c, 0, sizeof(c));
@@ -1050,7 +1109,7 @@ static void row3(void)
 	for (i = 0; i < NPRIM; i++)
 		cols[i] = prim_name[i];
 	for (r = 0; r < opt_reps; r++)
-		for (k = 0; k < 2; k++)
+		for (k = 0; k < NCCFG; k++)
 			for (i = 0; i < NPRIM; i++) {
 				struct contend_res res;
 
@@ -1059,20 +1118,21 @@ static void row3(void)
 				fair_wait[k][i].na = c[k][i].na;
 				if (c[k][i].na)
 					continue;
-				res = contend(i, k);
+				res = contend(i, k == 1, k == 2);
 				cell_add(&c[k][i], res.rate);
 				cell_add(&fair_jain[k][i], res.jain);
 				cell_add(&fair_wait[k][i], res.maxwait);
 			}
 	printf("\n### Row 3: contended throughput, %d workers on count 2 (acquire+release per second)\n",
 	       NWORK);
-	printf("\nEach worker: acquire, 50-iteration critical section, release, repeat; not pinned.\n");
+	printf("\nEach worker: acquire, 50-iteration critical section, release, repeat; not pinned, except in the\n"
+	       "last line, where all four share CPU 0 (no cross-CPU wake-ups: TCG delays those to a timer tick).\n");
 	table_head("", cols, NPRIM, " semctl / sem_t | semctl / best peer | target ≥ 1.0× sem_t |");
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < NCCFG; k++) {
 		const int ps[] = { P_SEMT, -1 };
 		double rt, rb;
 
-		printf("| %d %s |", NWORK, k ? "processes" : "threads");
+		printf("| %s |", ccfg[k]);
 		for (i = 0; i < NPRIM; i++)
 			put_cell(&c[k][i], U_RATE);
 		rt = ratio_best(c[k], P_SEMCTL, ps, 1, &best);
@@ -1080,8 +1140,8 @@ static void row3(void)
 		printf(" %.2f× | %.2f× (%s) | %s |\n", rt, rb,
 		       best >= 0 ? prim_name[best] : "-",
 		       verdict(!isnan(rt), rt >= 1.0));
-		summarize("| 3 | contended ≥ 1.0× sem_t, %d %s | %.2f× | %s |\n",
-			  NWORK, k ? "processes" : "threads", rt,
+		summarize("| 3 | contended ≥ 1.0× sem_t, %s | %.2f× | %s |\n",
+			  ccfg[k], rt,
 			  verdict(!isnan(rt), rt >= 1.0));
 	}
 }
@@ -1099,20 +1159,19 @@ static void row7(void)
 		cols[i] = prim_name[i];
 	printf("\n### Row 7: fairness under row 3's contention (Jain's index of per-worker acquisitions; longest single wait)\n");
 	table_head("", cols, NPRIM, " target: semctl Jain ≥ 0.99 |");
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < NCCFG; k++) {
 		double j = cell_med(&fair_jain[k][P_SEMCTL]);
 
-		printf("| Jain, %d %s |", NWORK, k ? "processes" : "threads");
+		printf("| Jain, %s |", ccfg[k]);
 		for (i = 0; i < NPRIM; i++)
 			put_cell(&fair_jain[k][i], U_IDX);
 		printf(" %s |\n", verdict(!isnan(j), j >= 0.99));
-		summarize("| 7 | Jain ≥ 0.99, %d %s | %.3f | %s |\n", NWORK,
-			  k ? "processes" : "threads", j,
+		summarize("| 7 | Jain ≥ 0.99, %s | %.3f | %s |\n",
+			  ccfg[k], j,
 			  verdict(!isnan(j), j >= 0.99));
 	}
-	for (k = 0; k < 2; k++) {
-		printf("| longest wait, %d %s |", NWORK,
-		       k ? "processes" : "threads");
+	for (k = 0; k < NCCFG; k++) {
+		printf("| longest wait, %s |", ccfg[k]);
 		for (i = 0; i < NPRIM; i++)
 			put_cell(&fair_wait[k][i], U_NS);
 		printf(" |\n");
@@ -1822,26 +1881,109 @@ static void raise_nofile(int want)
 }
 
 static struct cell cc[NRKIND][NLEVEL];
-static double mem_per[NPOP + 1];
+static double mem_per[NPOP + 1], mem_obj[NPOP + 1];
 static int mem_n[NPOP + 1];
+
+/* Bytes in allocated slab objects, all caches (/proc/slabinfo, root). */
+static double slab_obj_bytes(void)
+{
+	char line[512], name[64];
+	unsigned long act, num, size;
+	double sum = 0;
+	FILE *f = fopen("/proc/slabinfo", "r");
+
+	if (!f)
+		return NAN;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu %lu %lu", name, &act, &num,
+			   &size) == 4)
+			sum += (double)act * size;
+	fclose(f);
+	return sum;
+}
+
+/*
+ * Kernel memory per idle object: after a pause for deferred frees of the
+ * previous rows, grow one population by @n and divide the growth of Slab
+ * (/proc/meminfo: pages) and of the allocated slab objects (slabinfo).
+ */
+static void mem_one(int pop, struct population *p, int n)
+{
+	double o0, o1;
+	long kb0, kb1;
+	int i, created, *fds;
+
+	sleep_ns(opt_smoke ? 100000000 : 1000000000);
+	kb0 = slab_kb();
+	o0 = slab_obj_bytes();
+	if (pop < NPOP) {
+		if (pop_grow(pop, p, n)) {
+			pop_clear(pop, p);
+			return;
+		}
+		kb1 = slab_kb();
+		o1 = slab_obj_bytes();
+		pop_clear(pop, p);
+	} else {
+		/* anonymous semctl semaphores, each with its fd open */
+		fds = calloc(n, sizeof(int));
+		for (i = 0; i < n; i++) {
+			fds[i] = semctl_create(0, 1, NULL, 0);
+			if (fds[i] < 0)
+				break;
+		}
+		kb1 = slab_kb();
+		o1 = slab_obj_bytes();
+		created = i;
+		while (i-- > 0)
+			close(fds[i]);
+		free(fds);
+		if (created < n)
+			return;
+	}
+	if (kb0 >= 0 && kb1 >= 0)
+		mem_per[pop] = (kb1 - kb0) * 1024.0 / n;
+	mem_obj[pop] = (o1 - o0) / n;
+	mem_n[pop] = n;
+}
+
+static void mem_measure(struct population *p)
+{
+	int pop, n;
+
+	for (pop = 0; pop <= NPOP; pop++) {
+		if ((pop == POP_SEMCTL || pop == NPOP) && devfd < 0)
+			continue;
+		n = opt_smoke ? 1000 : 20000;
+		if (pop == POP_POSIX && !opt_smoke)
+			n = 4000;	/* a tmpfs file each: slow */
+		if (pop == POP_SYSV && n > sysv_max_sets() - 100)
+			n = sysv_max_sets() - 100;
+		note("row 6d: memory of %d × %s", n,
+		     pop < NPOP ? pop_name[pop] : "semctl anonymous + fd");
+		mem_one(pop, p, n);
+	}
+}
 
 /* Grow each population level by level, timing its create/close ops. */
 static void ramp(void)
 {
 	int max_level = opt_smoke ? 1000 : 100000;
-	uint64_t budget = opt_smoke ? 3000000000ULL : 90000000000ULL;
+	uint64_t budget = opt_smoke ? 3000000000ULL : 45000000000ULL;
 	int batch = opt_smoke ? 16 : 64, reps = opt_smoke ? 1 : opt_reps;
 	struct population p = { 0 };
 	int pop, rk, l, r, i, seq = 0;
 
 	memset(cc, 0, sizeof(cc));
 	for (pop = 0; pop <= NPOP; pop++)
-		mem_per[pop] = NAN;
+		mem_per[pop] = mem_obj[pop] = NAN;
 	raise_nofile(max_level + 1000);
+	/* semctl.ko's per-user and per-namespace limits default to 65536 */
+	raise_knob("/sys/module/semctl/parameters/max_per_user", 2L * max_level);
+	raise_knob("/sys/module/semctl/parameters/max_names_per_ns", 2L * max_level);
 	p.ids = calloc(max_level, sizeof(int));
 	for (pop = 0; pop < NPOP; pop++) {
 		uint64_t start = now_ns();
-		long kb0, kb1;
 		int err = 0;
 
 		if (pop == POP_SEMCTL && devfd < 0) {
@@ -1851,7 +1993,6 @@ static void ramp(void)
 						cc[rk][l].na = "no /dev/semctl";
 			continue;
 		}
-		kb0 = slab_kb();
 		for (l = 0; l < NLEVEL; l++) {
 			const char *na = NULL;
 
@@ -1868,11 +2009,6 @@ static void ramp(void)
 					if (pop_of(rk) == pop)
 						cc[rk][l].na = na;
 				continue;
-			}
-			kb1 = slab_kb();
-			if (p.n >= 1000 && kb0 >= 0 && kb1 >= 0) {
-				mem_per[pop] = (kb1 - kb0) * 1024.0 / p.n;
-				mem_n[pop] = p.n;
 			}
 			for (rk = 0; rk < NRKIND; rk++) {
 				if (pop_of(rk) != pop)
@@ -1896,27 +2032,8 @@ static void ramp(void)
 		}
 		pop_clear(pop, &p);
 	}
+	mem_measure(&p);
 	free(p.ids);
-
-	/* Memory of anonymous semctl semaphores with their fd open. */
-	if (devfd >= 0) {
-		int n = opt_smoke ? 1000 : 20000, *fds = calloc(n, sizeof(int));
-		long kb0 = slab_kb(), kb1;
-
-		for (i = 0; i < n; i++) {
-			fds[i] = semctl_create(0, 1, NULL, 0);
-			if (fds[i] < 0)
-				break;
-		}
-		kb1 = slab_kb();
-		if (i == n) {
-			mem_per[NPOP] = (kb1 - kb0) * 1024.0 / n;
-			mem_n[NPOP] = n;
-		}
-		while (i-- > 0)
-			close(fds[i]);
-		free(fds);
-	}
 }
 
 static void row6(void)
@@ -1930,6 +2047,8 @@ static void row6(void)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
+	/* a 1 GiB guest allows ~7800 threads; 6a wants 10 000 waiters */
+	raise_knob("/proc/sys/kernel/threads-max", 30000);
 	memset(rel, 0, sizeof(rel));
 	memset(hand, 0, sizeof(hand));
 	for (k = 0; k < nn; k++)
@@ -2033,31 +2152,71 @@ static void row6(void)
 		}
 	}
 	printf("\n**6d. Kernel memory per idle semaphore** (Slab in /proc/meminfo, delta ÷ count).\n\n");
-	printf("| object | bytes each | count |\n|---|---|---|\n");
+	printf("| object | slab objects, bytes each (slabinfo) | Slab pages, bytes each (meminfo) | count |\n|---|---|---|---|\n");
 	for (i = 0; i <= NPOP; i++) {
 		const char *nm = i < NPOP ? pop_name[i] :
 			"semctl, anonymous, fd open";
 
 		if (isnan(mem_per[i]))
-			printf("| %s | n/a | |\n", nm);
+			printf("| %s | n/a | n/a | |\n", nm);
 		else
-			printf("| %s | %.0f | %d |\n", nm, mem_per[i], mem_n[i]);
+			printf("| %s | %.0f | %.0f | %d |\n", nm, mem_obj[i],
+			       mem_per[i], mem_n[i]);
 	}
-	printf("\nTarget ≤ 256 bytes per semaphore, applied to the semctl semaphore alone (named, no fd): %s.\n"
-	       "An open fd adds a struct file for every fd-based primitive alike (compare the eventfd line).\n",
-	       verdict(!isnan(mem_per[POP_SEMCTL]), mem_per[POP_SEMCTL] <= 256));
-	summarize("| 6 | ≤ 256 B per idle semaphore (named, no fd) | %.0f B | %s |\n",
-		  mem_per[POP_SEMCTL],
-		  verdict(!isnan(mem_per[POP_SEMCTL]), mem_per[POP_SEMCTL] <= 256));
-	summarize("| 6 | (info) per anonymous semaphore with its fd / eventfd with its fd | %.0f B / %.0f B | – |\n",
-		  mem_per[NPOP], mem_per[POP_EVENTFD]);
+	{
+		/* slabinfo (object bytes) when readable, else meminfo */
+		double m = isnan(mem_obj[POP_SEMCTL]) ? mem_per[POP_SEMCTL] :
+			mem_obj[POP_SEMCTL];
+		double a = isnan(mem_obj[NPOP]) ? mem_per[NPOP] : mem_obj[NPOP];
+		double e = isnan(mem_obj[POP_EVENTFD]) ? mem_per[POP_EVENTFD] :
+			mem_obj[POP_EVENTFD];
+
+		printf("\nTarget ≤ 256 bytes per semaphore, applied to the semctl semaphore alone (named, no fd;\n"
+		       "slab object bytes): %.0f B, %s. An open fd adds a struct file (and its dentry/inode\n"
+		       "share) to every fd-based primitive alike: compare the two fd-open lines.\n",
+		       m, verdict(!isnan(m), m <= 256));
+		summarize("| 6 | ≤ 256 B per idle semaphore (named, no fd) | %.0f B | %s |\n",
+			  m, verdict(!isnan(m), m <= 256));
+		summarize("| 6 | (info) anonymous semaphore + its fd vs eventfd + its fd | %.0f B vs %.0f B | – |\n",
+			  a, e);
+	}
 }
 
 /* ------------------------------------------------------------------ */
 
+/* --profile MODE N: one tight pair loop, for perf record in the guest. */
+static int profile(const char *mode, long n)
+{
+	static const char *const modes[] = {
+		"ioctl", "rw", "eventfd", "sysv", "semt", "futex",
+	};
+	struct bsem s;
+	uint64_t t0;
+	long i;
+	int k;
+
+	for (k = 0; k < NPRIM; k++)
+		if (!strcmp(mode, modes[k]))
+			break;
+	if (k == NPRIM)
+		die("--profile ioctl|rw|eventfd|sysv|semt|futex N");
+	if (bsem_init(&s, k, 1, 1, 0))
+		die("%s: cannot create", prim_name[k]);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		bsem_acq(&s);
+		bsem_rel(&s, 1);
+	}
+	printf("%s: %.0f ns per acquire+release pair (%ld pairs)\n",
+	       prim_name[k], (double)(now_ns() - t0) / n, n);
+	bsem_fini(&s);
+	return 0;
+}
+
 static void usage(void)
 {
 	printf("usage: semctl-bench [--smoke] [--reps N] [--duration-ms MS] [--rows 1234567]\n"
+	       "       semctl-bench --profile ioctl|rw|eventfd|sysv|semt|futex N   (one pair loop, for perf)\n"
 	       "  Needs /dev/semctl (semctl.ko loaded) for the semctl columns; peers run anyway.\n"
 	       "  Markdown on stdout; '@data' lines are plot data; progress on stderr.\n");
 }
@@ -2079,6 +2238,9 @@ int main(int argc, char **argv)
 				die("--reps 1..%d", MAXREP);
 		} else if (!strcmp(argv[i], "--duration-ms") && i + 1 < argc) {
 			opt_dur = strtoull(argv[++i], NULL, 10) * 1000000ULL;
+		} else if (!strcmp(argv[i], "--profile") && i + 2 < argc) {
+			devfd = open("/dev/semctl", O_RDWR | O_CLOEXEC);
+			return profile(argv[i + 1], atol(argv[i + 2]));
 		} else if (!strcmp(argv[i], "--rows") && i + 1 < argc) {
 			snprintf(opt_rows, sizeof(opt_rows), "%s", argv[++i]);
 		} else {
