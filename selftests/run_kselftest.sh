@@ -23,9 +23,14 @@ bindir=${SEMCTL_SELFTESTS_DIR:-$here}
 skip_rc=4
 timeout_rc=124
 
-PROGS="create_validation open_unlink list permissions query acquire_validation
-acquire_fifo acquire_timeout acquire_signal release undo wakeups
-eventfd_compat poll io_uring uring_cmd multiprocess fdinfo module_ref stress isolation limits poison"
+# The programs, in order: TEST_GEN_PROGS of the Makefile next to us.
+PROGS=$(awk '/^TEST_GEN_PROGS[ \t]*:?=/ { on = 1; sub(/^[^=]*=/, "") }
+	     on { c = sub(/\\$/, ""); printf "%s ", $0; if (!c) exit }' \
+	"$here/Makefile" | tr -s ' \t' '  ')
+if [ -z "${PROGS// /}" ]; then
+	echo "run_kselftest.sh: no TEST_GEN_PROGS in $here/Makefile" >&2
+	exit 2
+fi
 
 timeout_s=300
 if [ -r "$here/settings" ]; then
