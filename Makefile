@@ -100,3 +100,78 @@ bench:
 	bench/run.sh --kernels "$(KERNELS)"
 bench-smoke:
 	bench/run.sh --smoke --kernels "$(KERNELS)"
+
+# Install on this machine (tools/pkg/, README "Install on your machine").
+#
+#   make install [KDIR=...] [INSTALL_MOD_PATH=/stage]
+#                         semctl.ko into lib/modules/<kver>/extra/module/, depmod
+#   make uninstall        the reverse
+#   make install-autoload / uninstall-autoload [DESTDIR=...]
+#                         /etc/modules-load.d/semctl.conf: load at boot
+#   make dkms-install [DKMS_KERNELS="<kver>..."]
+#                         source to /usr/src/semctl-<version>, then dkms add,
+#                         build and install for every kernel with headers
+#   make dkms-remove      dkms remove --all, and the /usr/src copy
+#   make check-packages   build, lint, install and test the Debian packages
+.PHONY: install uninstall install-autoload uninstall-autoload dkms-install \
+	dkms-remove check-packages
+
+SEMCTL_VERSION	:= $(shell cat $(TOP)/VERSION)
+# The release the module is built for (Debian's 6.1 headers say "6.1.192" in
+# include/config/kernel.release, but UTS_RELEASE is the real one).
+KVER		 = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+			$(KDIR)/include/generated/utsrelease.h)
+INSTALL_MOD_PATH ?=
+INSTALL_MOD_DIR	?= extra
+DEPMOD		 = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+DKMS_SRC	:= /usr/src/semctl-$(SEMCTL_VERSION)
+DKMS_KERNELS	?= $(shell for d in /lib/modules/*/build; do \
+			[ -e "$$d/Makefile" ] && basename "$${d%/build}"; done)
+
+# Distribution headers carry no signing key: install unsigned (Kbuild's
+# modules_install would try CONFIG_MODULE_SIG_ALL's key and complain).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) KERNELRELEASE=$(KVER) CONFIG_MODULE_SIG_ALL= \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		modules_install
+	$(DEPMOD)
+
+uninstall:
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/module/semctl.ko*
+	-rmdir $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/module 2>/dev/null
+	$(DEPMOD)
+
+install-autoload:
+	install -D -m 644 tools/pkg/modules-load.conf $(DESTDIR)/etc/modules-load.d/semctl.conf
+
+uninstall-autoload:
+	rm -f $(DESTDIR)/etc/modules-load.d/semctl.conf
+
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms-install: apt-get install dkms" >&2; exit 1; }
+	@if dpkg -S $(DKMS_SRC) >/dev/null 2>&1; then \
+		echo "dkms-install: $(DKMS_SRC) belongs to a package (semctl-dkms?)" >&2; exit 1; fi
+	@[ -n "$(DKMS_KERNELS)" ] || { echo "dkms-install: no kernel headers;" \
+		"apt-get install linux-headers-$$(uname -r)" >&2; exit 1; }
+	@if [ -n "$$(dkms status -m semctl -v $(SEMCTL_VERSION))" ]; then \
+		dkms remove -m semctl -v $(SEMCTL_VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+	tools/pkg/dkms-source.sh $(DKMS_SRC) $(SEMCTL_VERSION)
+	dkms add -m semctl -v $(SEMCTL_VERSION)
+	@set -e; for k in $(DKMS_KERNELS); do \
+		echo "dkms-install: kernel $$k"; \
+		rc=0; dkms build -m semctl -v $(SEMCTL_VERSION) -k $$k || rc=$$?; \
+		if [ $$rc = 77 ]; then echo "dkms-install: $$k skipped (BUILD_EXCLUSIVE)"; continue; fi; \
+		[ $$rc = 0 ] || exit $$rc; \
+		dkms install -m semctl -v $(SEMCTL_VERSION) -k $$k; \
+	done
+	dkms status -m semctl
+
+dkms-remove:
+	@if [ -n "$$(dkms status -m semctl -v $(SEMCTL_VERSION))" ]; then \
+		echo "dkms remove -m semctl -v $(SEMCTL_VERSION) --all"; \
+		dkms remove -m semctl -v $(SEMCTL_VERSION) --all; fi
+	@if ! dpkg -S $(DKMS_SRC) >/dev/null 2>&1; then rm -rf $(DKMS_SRC); fi
+
+check-packages:
+	tools/pkg/check-packages.sh
