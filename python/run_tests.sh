@@ -15,5 +15,5 @@ if [ ! -e /dev/semctl ]; then
 	exit 4
 fi
 cd "$here/tests" || exit 1
-# -X dev: ResourceWarnings and asyncio debug checks surface as output
-exec "$py" -X dev -W error::ResourceWarning ktap.py "$@"
+# unclosed fds (ResourceWarning) fail; faulthandler shows where a test hangs
+exec "$py" -X faulthandler -W default -W error::ResourceWarning ktap.py "$@"

@@ -13,5 +13,13 @@ with ioctls.  See Documentation/python.rst.
 from ._abi import VALUE_MAX, Info
 from ._semaphore import BoundedSemaphore, Semaphore, unlink
 
-__all__ = ["Semaphore", "BoundedSemaphore", "unlink", "Info", "VALUE_MAX"]
+
+def async_mode(loop=None):
+    """How acquire_async() waits in *loop* (default: the running loop):
+    'uring' (queued in the kernel FIFO) or 'poll' (the fallback)."""
+    from . import _aio
+    return _aio.mode(loop)
+
+__all__ = ["Semaphore", "BoundedSemaphore", "unlink", "async_mode", "Info",
+           "VALUE_MAX"]
 __version__ = "1.0"

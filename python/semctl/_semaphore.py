@@ -246,6 +246,31 @@ class Semaphore:
                 raise ValueError("Semaphore released too many times") from None
             raise
 
+    # -- asyncio -------------------------------------------------------
+
+    async def acquire_async(self, n=1, timeout=None):
+        """Take *n* units without blocking the event loop; returns True, or
+        False when *timeout* seconds expire first.
+
+        Waits in the kernel's FIFO queue with every other waiter (through
+        io_uring; see Documentation/python.rst for the poll fallback).
+        Cancellation never leaves units taken."""
+        n = _check_count(n)
+        if timeout is not None:
+            if timeout != timeout:
+                raise ValueError("timeout must not be NaN")
+            if timeout == math.inf:
+                timeout = None
+        from . import _aio
+        return await _aio.acquire_async(self, n, timeout)
+
+    async def __aenter__(self):
+        await self.acquire_async()
+        return None
+
+    async def __aexit__(self, t, v, tb):
+        self.release()
+
     def poison(self):
         """Close the semaphore to acquirers for good: every queued and
         later acquire fails with OSError(EIDRM); releases still work."""
