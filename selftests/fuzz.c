@@ -15,7 +15,9 @@
  *
  * The seed is printed first; SEMCTL_FUZZ_SEED=N replays a run,
  * SEMCTL_FUZZ_OPS (default 200000) and SEMCTL_FUZZ_SECONDS (default 30)
- * bound it. Nothing may block: a 20 ms one-shot SIGALRM (no SA_RESTART)
+ * bound it. A second test runs two streams (seeds N and N+1) at once
+ * on the same names, half the ops each, 15 s by default. Nothing may
+ * block: a 20 ms one-shot SIGALRM to the calling thread (no SA_RESTART)
  * is armed around every call that could wait, so EINTR is in the sets of
  * acquire and read.
  */
@@ -26,6 +28,7 @@
 
 #define DEF_OPS		200000
 #define DEF_SECONDS	30
+#define DEF_MT_SECONDS	15
 #define POOL_MAX	48
 #define NNAMES		6
 #define BOGUS_FD	900
@@ -37,7 +40,7 @@
 
 /* ---- random numbers (xorshift64*, replayable from the seed) ---- */
 
-static uint64_t rng_state;
+static __thread uint64_t rng_state;
 
 static uint64_t rnd64(void)
 {
@@ -117,7 +120,7 @@ static const int *const allowed[C_NR] = {
 			   ECANCELED),
 };
 
-static long ops, calls[C_NR], failures;
+static __thread long ops, calls[C_NR], calls_ok[C_NR], failures;
 static uint64_t seed;
 
 static bool errno_allowed(enum call c, int err)
@@ -130,15 +133,16 @@ static bool errno_allowed(enum call c, int err)
 	return false;
 }
 
-static char last_desc[256];
+static __thread char last_desc[256];
+static __thread int thread_idx;
 
 static void fail(enum call c, long ret, int err)
 {
 	failures++;
 	if (failures <= MAX_REPORTS)
-		ksft_print_msg("op %ld %s: returned %ld errno %d (%s) not documented; %s\n",
-			       ops, call_name[c], ret, err, strerror(err),
-			       last_desc);
+		ksft_print_msg("thread %d op %ld %s: returned %ld errno %d (%s) not documented; %s\n",
+			       thread_idx, ops, call_name[c], ret, err,
+			       strerror(err), last_desc);
 }
 
 /* ret < 0 with errno: must be in the set; else ok_pred decides */
@@ -150,6 +154,8 @@ static void check(enum call c, long ret, int err, bool ok)
 			fail(c, ret, err);
 	} else if (!ok) {
 		fail(c, ret, 0);
+	} else {
+		calls_ok[c]++;
 	}
 }
 
@@ -162,6 +168,8 @@ static void check_res(enum call c, int res, bool ok)
 			fail(c, res, -res);
 	} else if (!ok) {
 		fail(c, res, 0);
+	} else {
+		calls_ok[c]++;
 	}
 }
 
@@ -172,31 +180,45 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+/* A per-thread one-shot timer: SIGALRM to this very thread. */
+static __thread timer_t watchdog;
+
+static int watchdog_init(void)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGALRM,
+	};
+
+	sev._sigev_un._tid = gettid_();
+	return timer_create(CLOCK_MONOTONIC, &sev, &watchdog) ? -errno : 0;
+}
+
 static void watchdog_arm(void)
 {
-	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	struct itimerspec it = { .it_value = { .tv_nsec = 20000000 } };
 
-	setitimer(ITIMER_REAL, &it, NULL);
+	timer_settime(watchdog, 0, &it, NULL);
 }
 
 static void watchdog_disarm(void)
 {
-	struct itimerval it = { 0 };
+	struct itimerspec it = { 0 };
 
-	setitimer(ITIMER_REAL, &it, NULL);
+	timer_settime(watchdog, 0, &it, NULL);
 }
 
 /* ---- memory: good pages, a PROT_NONE page, a read-only page ---- */
 
-static uint8_t *arena;		/* [0,1] RW, [2] NONE, [3] RO */
+static __thread uint8_t *arena;		/* [0,1] RW, [2] NONE, [3] RO */
 /*
  * Never mapped: far from the heap and the top-down mmap area. (A hole
  * munmap()ed in the arena would be reused by the next mmap -- an io_uring
  * SQ array, say -- and the "bad" pointers would then scribble on it.)
  */
 #define UNMAPPED	((uint8_t *)0x100000000000ULL)
-static uint8_t *names;		/* [0] RW, [1] NONE */
-static uint8_t *entries;	/* [0..3] RW, [4] NONE */
+static __thread uint8_t *names;		/* [0] RW, [1] NONE */
+static __thread uint8_t *entries;	/* [0..3] RW, [4] NONE */
 
 static void *ptr_special(void)
 {
@@ -375,8 +397,8 @@ struct pfd {
 	enum kind kind;
 };
 
-static struct pfd pool[POOL_MAX];
-static int npool;
+static __thread struct pfd pool[POOL_MAX];
+static __thread int npool;
 
 static void pool_add(int fd, enum kind kind)
 {
@@ -406,12 +428,13 @@ static int pool_pick(enum kind kind)
 
 /* ---- io_uring ---- */
 
-static struct io_uring ring;
-static bool ring_up;
-static int pending;
+static __thread struct io_uring ring;
+static __thread bool ring_up;
+static __thread int pending;
 /* user_data: a sequence number << 8 | the call kind */
-static uint64_t next_seq = 1;
-static uint64_t recent_ud[4];
+static __thread uint64_t next_seq = 1;
+static __thread uint64_t recent_ud[4];	/* of URING_CMD acquires */
+static __thread int recent_fd[4];
 
 static void ring_reap(int wait_ms);
 
@@ -468,6 +491,7 @@ static void fuzz_uring(void)
 {
 	struct io_uring_sqe *sqe;
 	uint8_t cmd[16];
+	uint64_t sqe_ud_last;
 	enum call c;
 	int i, fd, ret;
 	uint32_t op;
@@ -521,10 +545,21 @@ static void fuzz_uring(void)
 			memcpy(cmd, &a, sizeof(a));
 		} else if (op == SEMCTL_URING_CMD_CANCEL && rnd(3)) {
 			struct semctl_uring_cancel cc = {
-				.user_data = rnd(2) ? recent_ud[rnd(4)] :
-					     rnd64(),
-				.reserved = chance(4) ? rnd64() : 0,
+				.user_data = rnd64(),
+				.reserved = chance(8) ? rnd64() : 0,
 			};
+			int k = (int)rnd(4), j;
+
+			/* mostly aim at a recent acquire, on its own fd */
+			for (j = 0; rnd(4) && j < npool; j++) {
+				if (pool[j].kind == K_SEM &&
+				    pool[j].fd == recent_fd[k]) {
+					cc.user_data = recent_ud[k];
+					i = j;
+					fd = pool[j].fd;
+					break;
+				}
+			}
 			memcpy(cmd, &cc, sizeof(cc));
 		}
 		memset(sqe, 0, sizeof(*sqe));
@@ -542,18 +577,48 @@ static void fuzz_uring(void)
 			c = C_URING_OTHER;
 	}
 	sqe->user_data = next_seq++ << 8 | c;
-	recent_ud[rnd(4)] = sqe->user_data;
+	sqe_ud_last = sqe->user_data;
+	if (c == C_URING_ACQUIRE) {
+		int k = (int)rnd(4);
+
+		recent_ud[k] = sqe->user_data;
+		recent_fd[k] = fd;
+	}
 	snprintf(last_desc, sizeof(last_desc), "submit %s on fd %d",
 		 call_name[c], fd);
 	ret = io_uring_submit(&ring);
 	if (ret > 0)
 		pending += ret;
 	ring_reap(1);
+
+	/* cancel it at once now and then: found if it is still queued */
+	if (c == C_URING_ACQUIRE && ret > 0 && chance(3)) {
+		struct semctl_uring_cancel cc = {
+			.user_data = sqe_ud_last,
+		};
+
+		sqe = io_uring_get_sqe(&ring);
+		if (!sqe)
+			return;
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = IORING_OP_URING_CMD;
+		sqe->fd = fd;
+		sqe->cmd_op = SEMCTL_URING_CMD_CANCEL;
+		memcpy(sqe->cmd, &cc, sizeof(cc));
+		sqe->user_data = next_seq++ << 8 | C_URING_CANCEL;
+		snprintf(last_desc, sizeof(last_desc),
+			 "submit cancel of %llu on fd %d",
+			 (unsigned long long)cc.user_data, fd);
+		ret = io_uring_submit(&ring);
+		if (ret > 0)
+			pending += ret;
+		ring_reap(1);
+	}
 }
 
 /* ---- ioctls ---- */
 
-static uint8_t sbuf[3 * PG];
+static __thread uint8_t sbuf[3 * PG];
 
 /* An ioctl number: ours, ours with other size/dir bits, near, random. */
 static unsigned long pick_cmd(bool dev, unsigned long *base_out)
@@ -745,7 +810,7 @@ static void fuzz_sem_ioctl(int fd)
 		c = C_QUERY;
 	} else if (base == BASE(SEMCTL_IOC_POISON)) {
 		struct semctl_poison a = {
-			.flags = rnd(4) ? (uint32_t)rnd64() | 1 : 0,
+			.flags = rnd(32) ? (uint32_t)rnd64() | 1 : 0,
 		};
 
 		/* mostly invalid: a poisoned semaphore stays poisoned */
@@ -909,70 +974,77 @@ static uint64_t env_u64(const char *name, uint64_t def)
 	return s && *s ? strtoull(s, NULL, 0) : def;
 }
 
-FIXTURE(fuzz) {
-	int unused;
+struct run {
+	int idx;
+	uint64_t seed;
+	uint64_t max_ops;
+	uint64_t end_ms;
+	int setup_err;		/* -errno of a failed setup step */
+	const char *setup_what;
+	long ops, failures, calls[C_NR], calls_ok[C_NR];
 };
 
-FIXTURE_SETUP(fuzz)
+static int map_areas(struct run *r)
 {
-	self->unused = 0;
-}
+	unsigned char vec[16];
 
-FIXTURE_TEARDOWN(fuzz)
-{
-}
-
-TEST_F_TIMEOUT(fuzz, seeded_stream, 600)
-{
-	uint64_t max_ops = env_u64("SEMCTL_FUZZ_OPS", DEF_OPS);
-	uint64_t secs = env_u64("SEMCTL_FUZZ_SECONDS", DEF_SECONDS);
-	uint64_t end;
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	int i, c, dev;
-
-	seed = env_u64("SEMCTL_FUZZ_SEED", 0);
-	if (!seed)
-		seed = now_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32);
-	ksft_print_msg("fuzz seed %llu (replay: SEMCTL_FUZZ_SEED=%llu), at most %llu ops / %llu s\n",
-		       (unsigned long long)seed, (unsigned long long)seed,
-		       (unsigned long long)max_ops, (unsigned long long)secs);
-	rng_state = seed | 1;
-
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(-1, fcntl(BOGUS_FD, F_GETFD));
+	r->setup_what = "mmap";
 	arena = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, arena);
-	ASSERT_EQ(0, mprotect(arena + 2 * PG, PG, PROT_NONE));
-	ASSERT_EQ(0, mprotect(arena + 3 * PG, PG, PROT_READ));
-	{
-		unsigned char vec[16];
-
-		/* mincore() fails with ENOMEM on an unmapped range */
-		ASSERT_EQ(-1, mincore(UNMAPPED, 16 * PG, vec));
-		ASSERT_EQ(ENOMEM, errno);
-	}
 	names = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, names);
-	ASSERT_EQ(0, mprotect(names + PG, PG, PROT_NONE));
 	entries = mmap(NULL, 5 * PG, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, entries);
-	ASSERT_EQ(0, mprotect(entries + 4 * PG, PG, PROT_NONE));
-	for (i = 0; i < NNAMES; i++)
-		snprintf(name_set[i], sizeof(name_set[i]), "fz.%d.%d",
-			 getpid(), i);
+	if (arena == MAP_FAILED || names == MAP_FAILED || entries == MAP_FAILED)
+		return -ENOMEM;
+	if (mprotect(arena + 2 * PG, PG, PROT_NONE) ||
+	    mprotect(arena + 3 * PG, PG, PROT_READ) ||
+	    mprotect(names + PG, PG, PROT_NONE) ||
+	    mprotect(entries + 4 * PG, PG, PROT_NONE))
+		return -errno;
+	/* mincore() fails with ENOMEM on an unmapped range */
+	r->setup_what = "UNMAPPED is mapped";
+	if (mincore(UNMAPPED, 16 * PG, vec) == 0 || errno != ENOMEM)
+		return -EEXIST;
+	r->setup_what = "timer_create";
+	return watchdog_init();
+}
 
+static void unmap_areas(void)
+{
+	munmap(arena, 4 * PG);
+	munmap(names, 2 * PG);
+	munmap(entries, 5 * PG);
+	timer_delete(watchdog);
+}
+
+/* One stream; runs in the test process or in a thread of it. */
+static void *fuzz_run(void *arg)
+{
+	struct run *r = arg;
+	int i, dev;
+
+	thread_idx = r->idx;
+	rng_state = r->seed | 1;
+	r->setup_err = map_areas(r);
+	if (r->setup_err)
+		return NULL;
+	r->setup_what = "open " SEMCTL_DEV;
 	dev = dev_open();
-	ASSERT_LE(0, dev);
+	if (dev < 0) {
+		r->setup_err = -errno;
+		return NULL;
+	}
 	pool_add(dev, K_DEV);
 	ring_reset();
-	ASSERT_TRUE(ring_up);
+	r->setup_what = "io_uring_queue_init";
+	if (!ring_up) {
+		r->setup_err = -ENOMEM;
+		return NULL;
+	}
 
-	end = mono_ms() + secs * 1000;
-	for (ops = 0; (uint64_t)ops < max_ops; ops++) {
-		if (!(ops & 255) && mono_ms() > end)
+	for (ops = 0; (uint64_t)ops < r->max_ops; ops++) {
+		if (!(ops & 255) && mono_ms() > r->end_ms)
 			break;
 		refill();
 		switch (rnd(20)) {
@@ -987,12 +1059,10 @@ TEST_F_TIMEOUT(fuzz, seeded_stream, 600)
 				fuzz_sem_ioctl(pool[i].fd);
 			break;
 		case 11: case 12: case 13:
-			i = (int)rnd((uint32_t)npool);
-			fuzz_rw(i);
+			fuzz_rw((int)rnd((uint32_t)npool));
 			break;
 		case 14: case 15:
-			i = (int)rnd((uint32_t)npool);
-			fuzz_misc(i);
+			fuzz_misc((int)rnd((uint32_t)npool));
 			break;
 		default:
 			fuzz_uring();
@@ -1003,22 +1073,141 @@ TEST_F_TIMEOUT(fuzz, seeded_stream, 600)
 	ring_reap(0);
 	if (ring_up)
 		io_uring_queue_exit(&ring);
-	dev = dev_open();
-	ASSERT_LE(0, dev);
+	ring_up = false;
+	while (npool)
+		close(pool[--npool].fd);
+	unmap_areas();
+	r->ops = ops;
+	r->failures = failures;
+	memcpy(r->calls, calls, sizeof(calls));
+	memcpy(r->calls_ok, calls_ok, sizeof(calls_ok));
+	return NULL;
+}
+
+static uint64_t fuzz_seed(void)
+{
+	uint64_t s = env_u64("SEMCTL_FUZZ_SEED", 0);
+
+	return s ? s : now_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32);
+}
+
+static void setup_common(struct __test_metadata *_metadata)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	int i;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(-1, fcntl(BOGUS_FD, F_GETFD));
+	for (i = 0; i < NNAMES; i++)
+		snprintf(name_set[i], sizeof(name_set[i]), "fz.%d.%d",
+			 getpid(), i);
+}
+
+static void unlink_names(void)
+{
+	int i, dev = dev_open();
+
+	if (dev < 0)
+		return;
 	for (i = 0; i < NNAMES; i++)
 		sem_unlink(dev, name_set[i]);
 	close(dev);
-	while (npool)
-		close(pool[--npool].fd);
+}
 
-	ksft_print_msg("%ld ops, seed %llu; calls per kind:\n", ops,
-		       (unsigned long long)seed);
-	for (c = 0; c < C_NR; c++)
-		ksft_print_msg("  %-16s %ld\n", call_name[c], calls[c]);
-	EXPECT_EQ(0, failures) {
-		TH_LOG("%ld calls returned an undocumented result; replay with SEMCTL_FUZZ_SEED=%llu",
-		       failures, (unsigned long long)seed);
+static void report(struct __test_metadata *_metadata, struct run *run,
+		   int n)
+{
+	long total[C_NR] = { 0 }, ok[C_NR] = { 0 }, ops_all = 0, fail_all = 0;
+	int t, c;
+
+	for (t = 0; t < n; t++) {
+		ASSERT_EQ(0, run[t].setup_err) {
+			TH_LOG("thread %d: %s: %s", t, run[t].setup_what,
+			       strerror(-run[t].setup_err));
+		}
+		ops_all += run[t].ops;
+		fail_all += run[t].failures;
+		for (c = 0; c < C_NR; c++) {
+			total[c] += run[t].calls[c];
+			ok[c] += run[t].calls_ok[c];
+		}
 	}
+	ksft_print_msg("%ld ops in %d stream(s), seed %llu; calls per kind (succeeded):\n",
+		       ops_all, n, (unsigned long long)seed);
+	for (c = 0; c < C_NR; c++)
+		ksft_print_msg("  %-16s %7ld (%ld)\n", call_name[c], total[c],
+			       ok[c]);
+	EXPECT_EQ(0, fail_all) {
+		TH_LOG("%ld calls returned an undocumented result; replay with SEMCTL_FUZZ_SEED=%llu",
+		       fail_all, (unsigned long long)seed);
+	}
+	EXPECT_LT(0, ops_all);
+}
+
+FIXTURE(fuzz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	self->unused = 0;
+	setup_common(_metadata);
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	unlink_names();
+}
+
+/* One replayable stream: the same seed gives the same calls. */
+TEST_F_TIMEOUT(fuzz, seeded_stream, 600)
+{
+	struct run run = {
+		.max_ops = env_u64("SEMCTL_FUZZ_OPS", DEF_OPS),
+	};
+	uint64_t secs = env_u64("SEMCTL_FUZZ_SECONDS", DEF_SECONDS);
+
+	seed = fuzz_seed();
+	run.seed = seed;
+	run.end_ms = mono_ms() + secs * 1000;
+	ksft_print_msg("fuzz seed %llu (replay: SEMCTL_FUZZ_SEED=%llu), at most %llu ops / %llu s\n",
+		       (unsigned long long)seed, (unsigned long long)seed,
+		       (unsigned long long)run.max_ops,
+		       (unsigned long long)secs);
+	fuzz_run(&run);
+	report(_metadata, &run, 1);
+}
+
+/*
+ * Two streams at once on the same named semaphores (each thread with its
+ * own fds and ring): acquire, release, poison, unlink, create and ring
+ * exits of one run under the other's calls. The interleaving is not
+ * replayable; the seeds of the streams are.
+ */
+TEST_F_TIMEOUT(fuzz, two_concurrent_streams, 600)
+{
+	struct run run[2];
+	uint64_t secs = env_u64("SEMCTL_FUZZ_SECONDS", DEF_MT_SECONDS);
+	uint64_t max_ops = env_u64("SEMCTL_FUZZ_OPS", DEF_OPS) / 2;
+	pthread_t t[2];
+	int i;
+
+	seed = fuzz_seed();
+	ksft_print_msg("fuzz seed %llu (streams %llu and %llu), at most %llu ops each / %llu s\n",
+		       (unsigned long long)seed, (unsigned long long)seed,
+		       (unsigned long long)seed + 1,
+		       (unsigned long long)max_ops, (unsigned long long)secs);
+	for (i = 0; i < 2; i++) {
+		memset(&run[i], 0, sizeof(run[i]));
+		run[i].idx = i;
+		run[i].seed = seed + (uint64_t)i;
+		run[i].max_ops = max_ops;
+		run[i].end_ms = mono_ms() + secs * 1000;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, fuzz_run, &run[i]));
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	report(_metadata, run, 2);
 }
 
 TEST_HARNESS_MAIN
