@@ -109,7 +109,27 @@ FIXTURE_SETUP(race)
 	self->dev = dev_open();
 	ASSERT_LE(0, self->dev) TH_LOG("open %s: %s", SEMCTL_DEV,
 				       strerror(errno));
-	self->nr0 = nr_semaphores();
+	/*
+	 * The count is global: let what earlier programs left go first.
+	 * A name operation frees the names of dead namespaces; rings of
+	 * exited processes (and of earlier tests) are torn down
+	 * asynchronously, so wait (bounded) for the count to hold still:
+	 * no handshake exists for others' leftovers, and the exact counts
+	 * asserted below assume nobody else changes it meanwhile.
+	 */
+	sem_unlink(self->dev, "ksft.races.settle");
+	{
+		uint64_t end = mono_ms() + 2000;
+		long prev = -2;
+
+		for (;;) {
+			self->nr0 = nr_semaphores();
+			if (self->nr0 == prev || mono_ms() > end)
+				break;
+			prev = self->nr0;
+			sleep_ms(20);
+		}
+	}
 	ASSERT_LE(0, self->nr0) TH_LOG("%s unreadable", SEMAPHORES_ATTR);
 }
 
