@@ -37,6 +37,7 @@ from . import _abi
 MODE = os.environ.get("SEMCTL_PY_ASYNC", "auto")   # auto | uring | poll
 
 _NR_SETUP, _NR_ENTER, _NR_REGISTER = 425, 426, 427
+_OP_ASYNC_CANCEL = 14
 _OP_URING_CMD = 46
 _ENTER_GETEVENTS = 1
 _FEAT_SINGLE_MMAP = 1
@@ -130,14 +131,14 @@ class _Ring:
                         ctypes.c_uint(to_submit), ctypes.c_uint(0),
                         ctypes.c_uint(flags), None, ctypes.c_size_t(0))
 
-    def _submit(self, fd, cmd_op, cmd, ud):
+    def _submit(self, fd, cmd_op, cmd, ud, opcode=_OP_URING_CMD, addr=0):
         tail = _U32.unpack_from(self.ring, self.sq.tail)[0]
         head = _U32.unpack_from(self.ring, self.sq.head)[0]
         if (tail - head) & 0xFFFFFFFF >= self.sq_entries:
             raise OSError(errno.EBUSY, "io_uring submission queue full")
         idx = tail & self.sq_mask
-        _SQE_HEAD.pack_into(self.sqes, idx * 64, _OP_URING_CMD, 0, 0, fd,
-                            cmd_op, 0, 0, 0, 0, ud, 0, 0, 0)
+        _SQE_HEAD.pack_into(self.sqes, idx * 64, opcode, 0, 0, fd,
+                            cmd_op, 0, addr, 0, 0, ud, 0, 0, 0)
         self.sqes[idx * 64 + 48:idx * 64 + 64] = cmd
         _U32.pack_into(self.ring, self.sq.array + idx * 4, idx)
         _U32.pack_into(self.ring, self.sq.tail, (tail + 1) & 0xFFFFFFFF)
@@ -165,10 +166,18 @@ class _Ring:
     def cancel(self, sem, ud):
         if ud not in self.pending or self.closed or sem.closed:
             return
-        cud = self.next_ud
-        self.next_ud += 1
-        self.pending[cud] = None
-        self._submit(sem._fd, _abi.URING_CMD_CANCEL, _CMD_CANCEL.pack(ud, 0), cud)
+        # semctl's own cancel reaches a request queued in the semaphore (6.7+
+        # and a 6.1 worker already waiting); io_uring's ASYNC_CANCEL reaches
+        # a 6.1 request still in io-wq, not yet queued in the semaphore.
+        for op in ("semctl", "io_uring"):
+            cud = self.next_ud
+            self.next_ud += 1
+            self.pending[cud] = None
+            if op == "semctl":
+                self._submit(sem._fd, _abi.URING_CMD_CANCEL,
+                             _CMD_CANCEL.pack(ud, 0), cud)
+            else:
+                self._submit(-1, 0, bytes(16), cud, _OP_ASYNC_CANCEL, ud)
 
     def _reap(self):
         if self.closed:

@@ -98,8 +98,15 @@ def main(argv):
     suite.run(result)
     bad = len(result.failed_ids)
     skipped = len(result.skipped)
+    xfail = len(result.expectedFailures)
+    xpass = len(result.unexpectedSuccesses)
+    errors = len(result.errors)
+    passed = result.testsRun - bad - skipped - xfail
     out.write("# python: %d passed, %d failed, %d skipped\n"
-              % (result.testsRun - bad - skipped, bad, skipped))
+              % (passed, bad, skipped))
+    # the kselftest harness's summary line, which tools/vm/check.sh counts
+    out.write("# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d error:%d\n"
+              % (passed, bad - errors - xpass, xfail, xpass, skipped, errors))
     for t in result.failed_ids:
         out.write("# failed: %s\n" % t)
     return 1 if bad else 0
