@@ -244,13 +244,14 @@ class AsyncBase:
                 if s.info().waiters == 0:
                     break
                 await asyncio.sleep(0.01)
-            self.assertEqual(s.info().waiters, 0)
+            self.assertEqual(s.info().waiters, 0,
+                             "still queued after cancel: %r" % s.info())
             return held
         self.run_async(f())
         self.assertTrue(wait_for(lambda: s.info().waiters == 0))
         # nothing is lost: draining what is left must be possible in full
         v = s.value
-        self.assertTrue(v == 0 or s.try_acquire(v))
+        self.assertTrue(v == 0 or s.try_acquire(v), repr(s.info()))
 
     def test_release_not_acquired(self):
         s = self.sem(1)
