@@ -3,7 +3,8 @@
 #   tools/vm/guest-check.sh MODULE.ko [TEST]
 # 1. notes how many dmesg lines exist (no dmesg -C: boot warnings stay visible)
 # 2. insmod MODULE
-# 3. selftests/run_kselftest.sh [TEST]  (prints KTAP, non-zero on failure)
+# 3. selftests/run_kselftest.sh [TEST]  (prints KTAP, non-zero on failure),
+#    then python/run_tests.sh if present (without TEST)
 # 4. rmmod semctl (must succeed)
 # 5. fails if dmesg since the load shows WARNING/BUG/lockdep/KASAN/...
 # Prints "guest-check: RESULT ..." lines that tools/vm/check.sh summarises.
@@ -32,6 +33,10 @@ if ! insmod "$mod"; then
 fi
 [ -e /dev/semctl ] || note "warning: /dev/semctl did not appear after insmod"
 
+# races.c unloads and reloads the module (rmmod racing the last close).
+export SEMCTL_RACE_RMMOD=1 SEMCTL_KO
+SEMCTL_KO=$(readlink -f "$mod")
+
 runner=selftests/run_kselftest.sh
 if [ ! -e "$runner" ]; then
 	bad "$runner missing (the selftests are not built or not written yet)"
@@ -43,6 +48,20 @@ else
 	fi
 	rc=$?
 	[ $rc = 0 ] || bad "selftests exited $rc"
+fi
+
+# libsemctl and the semctl command (whole runs only)
+if [ -z "$test" ]; then
+	bash selftests/lib/run.sh
+	rc=$?
+	[ $rc = 0 ] || bad "library and CLI selftests exited $rc"
+fi
+
+# The Python binding's tests (KTAP), when present and no single test is asked.
+if [ -z "$test" ] && [ -x python/run_tests.sh ]; then
+	python/run_tests.sh
+	rc=$?
+	[ $rc = 0 ] || bad "python tests exited $rc"
 fi
 
 # rmmod must succeed once every test has closed its fds; give lingering
