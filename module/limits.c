@@ -40,6 +40,7 @@ module_param_named(max_names_per_ns, semctl_max_names_per_ns, uint, 0644);
 MODULE_PARM_DESC(max_names_per_ns,
 		 "Named semaphores one IPC namespace may hold (ENOSPC past it; default 65536)");
 module_param_cb(name_max, &semctl_name_max_ops, &semctl_name_max, 0644);
+__MODULE_PARM_TYPE(name_max, "uint");
 MODULE_PARM_DESC(name_max,
 		 "Longest name in bytes, 1..255 (ENAMETOOLONG past it; default 255)");
 
