@@ -82,6 +82,19 @@ selftests: ksft-headers
 check:
 	@tools/vm/check.sh --kernels "$(KERNELS)" $(if $(T),--test "$(T)")
 
+# The debug kernel (tools/vm/README.md, "Debug kernel"): linux-source-6.1
+# with KASAN, lockdep, kmemleak, UBSAN, DEBUG_LIST/OBJECTS and failslab,
+# built once and cached in .cache/debug-kernel/.
+#   make debug-kernel     build it (or find it cached)
+#   make check-debug [T=test]
+#                         semctl.ko against it (W=1), boot it, every selftest,
+#                         rmmod, kmemleak scan, dmesg scan
+.PHONY: debug-kernel check-debug
+debug-kernel:
+	@tools/vm/debug-kernel.sh
+check-debug:
+	@tools/vm/check-debug.sh $(if $(T),--test "$(T)")
+
 DEMO_KERNEL = $(firstword $(if $(filter command line,$(origin KERNELS)),$(KERNELS),6.12))
 demo: deps module-$(DEMO_KERNEL)
 	$(MAKE) -C tools/demo
