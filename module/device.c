@@ -26,7 +26,19 @@ static struct miscdevice semctl_device = {
 
 static int __init semctl_init(void)
 {
-	return misc_register(&semctl_device);
+	int ret;
+
+	ret = semctl_sem_cache_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&semctl_device);
+	if (ret)
+		goto err_cache;
+	return 0;
+
+err_cache:
+	semctl_sem_cache_exit();
+	return ret;
 }
 
 static void __exit semctl_exit(void)
@@ -34,6 +46,7 @@ static void __exit semctl_exit(void)
 	misc_deregister(&semctl_device);
 	/* Every fd pins the module, so only the names hold semaphores now. */
 	semctl_names_clear();
+	semctl_sem_cache_exit();
 }
 
 module_init(semctl_init);

@@ -40,35 +40,31 @@ static int semctl_copy_arg(void *karg, size_t ksize, size_t size_ver0,
 	return copy_struct_from_user(karg, ksize, uarg, usize);
 }
 
-/* A name: 1..name_max bytes, no '/'. Return: kmalloc'ed copy. */
+/*
+ * A name: 1..name_max bytes, no '/'.
+ * Return: a kmalloc'ed copy of its own length, or ERR_PTR.
+ */
 static char *semctl_name_from_user(u64 uname)
 {
-	char *name;
+	char *buf, *name;
 	long len;
-	int ret;
 
-	name = kmalloc(SEMCTL_NAME_MAX + 1, GFP_KERNEL_ACCOUNT);
-	if (!name)
+	buf = kmalloc(SEMCTL_NAME_MAX + 1, GFP_KERNEL);
+	if (!buf)
 		return ERR_PTR(-ENOMEM);
-	len = strncpy_from_user(name, u64_to_user_ptr(uname),
+	len = strncpy_from_user(buf, u64_to_user_ptr(uname),
 				SEMCTL_NAME_MAX + 1);
-	if (len < 0) {
-		ret = len;
-		goto err_free;
-	}
-	if (len > READ_ONCE(semctl_name_max)) {
-		ret = -ENAMETOOLONG;
-		goto err_free;
-	}
-	if (!len || strchr(name, '/')) {
-		ret = -EINVAL;
-		goto err_free;
-	}
+	if (len < 0)
+		name = ERR_PTR(len);
+	else if (len > READ_ONCE(semctl_name_max))
+		name = ERR_PTR(-ENAMETOOLONG);
+	else if (!len || strchr(buf, '/'))
+		name = ERR_PTR(-EINVAL);
+	else
+		name = kmemdup(buf, len + 1, GFP_KERNEL_ACCOUNT) ?:
+		       ERR_PTR(-ENOMEM);
+	kfree(buf);
 	return name;
-
-err_free:
-	kfree(name);
-	return ERR_PTR(ret);
 }
 
 static int semctl_validate_create(const struct semctl_create *args)

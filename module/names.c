@@ -32,7 +32,7 @@
 struct semctl_ns {
 	struct list_head node;		/* in semctl_namespaces */
 	struct vfsmount *mq_mnt;	/* pinned; identifies the namespace */
-	DECLARE_HASHTABLE(names, 6);
+	DECLARE_HASHTABLE(names, 10);
 	struct list_head order;		/* creation order, for listing */
 	u64 last_id;
 	unsigned int nr_names;

@@ -36,6 +36,20 @@ struct semctl_wake_batch {
 #define SEMCTL_WAKE_BATCH_INIT(name) \
 	{ .nr = 0, .finished = LIST_HEAD_INIT((name).finished) }
 
+/* Semaphores in their own cache: no rounding up to a kmalloc size. */
+static struct kmem_cache *semctl_sem_cache;
+
+int semctl_sem_cache_init(void)
+{
+	semctl_sem_cache = KMEM_CACHE(semctl_sem, SLAB_ACCOUNT);
+	return semctl_sem_cache ? 0 : -ENOMEM;
+}
+
+void semctl_sem_cache_exit(void)
+{
+	kmem_cache_destroy(semctl_sem_cache);
+}
+
 /* A new semaphore counted against its creator. Return: it or ERR_PTR. */
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 {
@@ -45,7 +59,7 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	ret = semctl_user_charge(current_euid());
 	if (ret)
 		return ERR_PTR(ret);
-	sem = kzalloc(sizeof(*sem), GFP_KERNEL_ACCOUNT);
+	sem = kmem_cache_zalloc(semctl_sem_cache, GFP_KERNEL_ACCOUNT);
 	if (!sem) {
 		semctl_user_uncharge(current_euid());
 		return ERR_PTR(-ENOMEM);
@@ -75,7 +89,7 @@ static void semctl_sem_free(struct kref *ref)
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
 	semctl_user_uncharge(sem->uid);
 	kfree(sem->name);
-	kfree(sem);
+	kmem_cache_free(semctl_sem_cache, sem);
 }
 
 void semctl_sem_put(struct semctl_sem *sem)

@@ -82,6 +82,8 @@ struct semctl_waiter {
 };
 
 /* semaphore.c: the counter and its FIFO of waiters */
+int semctl_sem_cache_init(void);
+void semctl_sem_cache_exit(void);
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);	/* ERR_PTR */
 void semctl_sem_get(struct semctl_sem *sem);
 void semctl_sem_put(struct semctl_sem *sem);
