@@ -180,7 +180,12 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* A per-thread one-shot timer: SIGALRM to this very thread. */
+/*
+ * A per-thread timer: SIGALRM to this very thread every 20 ms while a call
+ * is in flight. Periodic, not one-shot: on a loaded machine a single alarm
+ * can fire before the call starts to wait, and the wait would then last
+ * forever.
+ */
 static __thread timer_t watchdog;
 
 static int watchdog_init(void)
@@ -196,7 +201,10 @@ static int watchdog_init(void)
 
 static void watchdog_arm(void)
 {
-	struct itimerspec it = { .it_value = { .tv_nsec = 20000000 } };
+	struct itimerspec it = {
+		.it_value = { .tv_nsec = 20000000 },
+		.it_interval = { .tv_nsec = 20000000 },
+	};
 
 	timer_settime(watchdog, 0, &it, NULL);
 }
