@@ -9,6 +9,7 @@
 
 #include <linux/errno.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/uaccess.h>
 
 /*
@@ -75,6 +76,21 @@ static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
 static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
 						unsigned int issue_flags)
 {
+}
+#endif
+
+/* vm_flags became private, changed through helpers, in 6.3. */
+#ifdef SEMCTL_HAVE_VM_FLAGS_SET
+static inline void semctl_vm_flags_mod(struct vm_area_struct *vma,
+				       vm_flags_t set, vm_flags_t clear)
+{
+	vm_flags_mod(vma, set, clear);
+}
+#else
+static inline void semctl_vm_flags_mod(struct vm_area_struct *vma,
+				       vm_flags_t set, vm_flags_t clear)
+{
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
 }
 #endif
 

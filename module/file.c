@@ -7,12 +7,17 @@
  * with EFD_SEMAPHORE does; write() of a u64 releases that many units.
  * FMODE_NOWAIT lets io_uring try a read without blocking and fall back to
  * poll, so io_uring READ and POLL_ADD wait asynchronously and can be
- * cancelled.
+ * cancelled. read(2) and write(2) take the plain .read/.write, which need
+ * no iov_iter; io_uring uses the _iter ones.
+ *
+ * mmap() shares the value word (uapi/linux/semctl.h) so that processes can
+ * take and give back units without a syscall while nobody waits.
  */
 #include <linux/anon_inodes.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
@@ -26,38 +31,100 @@ static bool semctl_file_may(struct semctl_file *sfile, unsigned int right)
 	return sfile->rights & right;
 }
 
+/* What a read takes: one unit, recorded for undo on an SEMCTL_FD_UNDO fd. */
+static struct semctl_file *semctl_file_read_undo(struct semctl_file *sfile)
+{
+	return sfile->undo_reads ? sfile : NULL;
+}
+
+static int semctl_file_read_check(struct semctl_file *sfile, size_t len)
+{
+	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
+		return -EBADF;
+	return len < sizeof(u64) ? -EINVAL : 0;
+}
+
+/* Nobody saw the unit a read took: give it back, nothing is lost. */
+static ssize_t semctl_file_read_unseen(struct semctl_file *sfile)
+{
+	u64 previous;
+
+	semctl_sem_release(sfile->sem, semctl_file_read_undo(sfile), 1,
+			   &previous);
+	return -EFAULT;
+}
+
+static ssize_t semctl_file_read(struct file *file, char __user *buf,
+				size_t len, loff_t *ppos)
+{
+	struct semctl_file *sfile = file->private_data;
+	int ret;
+
+	ret = semctl_file_read_check(sfile, len);
+	if (ret)
+		return ret;
+	ret = semctl_sem_acquire(sfile->sem, semctl_file_read_undo(sfile), 1,
+				 file->f_flags & O_NONBLOCK, NULL,
+				 CLOCK_MONOTONIC);
+	if (ret)
+		return ret;
+	if (put_user((u64)1, (u64 __user *)buf))
+		return semctl_file_read_unseen(sfile);
+	return sizeof(u64);
+}
+
 static ssize_t semctl_file_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct file *file = iocb->ki_filp;
 	struct semctl_file *sfile = file->private_data;
-	struct semctl_file *undo_to = sfile->undo_reads ? sfile : NULL;
-	u64 one = 1, previous;
+	u64 one = 1;
 	bool try;
 	int ret;
 
-	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
-		return -EBADF;
-	if (iov_iter_count(to) < sizeof(one))
-		return -EINVAL;
-	try = (file->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
-	ret = semctl_sem_acquire(sfile->sem, undo_to, 1, try, NULL,
-				 CLOCK_MONOTONIC);
+	ret = semctl_file_read_check(sfile, iov_iter_count(to));
 	if (ret)
 		return ret;
-	if (copy_to_iter(&one, sizeof(one), to) != sizeof(one)) {
-		/* Nobody saw the unit: give it back, nothing is lost. */
-		semctl_sem_release(sfile->sem, undo_to, 1, &previous);
-		return -EFAULT;
-	}
+	try = (file->f_flags & O_NONBLOCK) || (iocb->ki_flags & IOCB_NOWAIT);
+	ret = semctl_sem_acquire(sfile->sem, semctl_file_read_undo(sfile), 1,
+				 try, NULL, CLOCK_MONOTONIC);
+	if (ret)
+		return ret;
+	if (copy_to_iter(&one, sizeof(one), to) != sizeof(one))
+		return semctl_file_read_unseen(sfile);
 	return sizeof(one);
+}
+
+static ssize_t semctl_file_release_count(struct semctl_file *sfile, u64 count)
+{
+	u64 previous;
+	int ret;
+
+	if (!count)
+		return -EINVAL;
+	ret = semctl_sem_release(sfile->sem, sfile, count, &previous);
+	return ret ? ret : sizeof(count);
+}
+
+static ssize_t semctl_file_write(struct file *file, const char __user *buf,
+				 size_t len, loff_t *ppos)
+{
+	struct semctl_file *sfile = file->private_data;
+	u64 count;
+
+	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
+		return -EBADF;
+	if (len < sizeof(count))
+		return -EINVAL;
+	if (get_user(count, (const u64 __user *)buf))
+		return -EFAULT;
+	return semctl_file_release_count(sfile, count);
 }
 
 static ssize_t semctl_file_write_iter(struct kiocb *iocb,
 				      struct iov_iter *from)
 {
 	struct semctl_file *sfile = iocb->ki_filp->private_data;
-	u64 count, previous;
-	int ret;
+	u64 count;
 
 	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
 		return -EBADF;
@@ -65,10 +132,7 @@ static ssize_t semctl_file_write_iter(struct kiocb *iocb,
 		return -EINVAL;
 	if (copy_from_iter(&count, sizeof(count), from) != sizeof(count))
 		return -EFAULT;
-	if (!count)
-		return -EINVAL;
-	ret = semctl_sem_release(sfile->sem, sfile, count, &previous);
-	return ret ? ret : sizeof(count);
+	return semctl_file_release_count(sfile, count);
 }
 
 static __poll_t semctl_file_poll(struct file *file, poll_table *wait)
@@ -79,6 +143,44 @@ static __poll_t semctl_file_poll(struct file *file, poll_table *wait)
 		return EPOLLERR;
 	poll_wait(file, &sfile->sem->wait, wait);
 	return semctl_sem_poll_mask(sfile->sem);
+}
+
+/* Whether this open file may change the shared value word itself. */
+static int semctl_file_may_map_writable(struct semctl_file *sfile)
+{
+	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
+		return -EACCES;
+	/* Units a read takes with undo must be given back by the kernel. */
+	return sfile->undo_reads ? -EINVAL : 0;
+}
+
+/*
+ * Map the value word: one page at offset 0, shared. Any open file may map
+ * it read-only (every right already tells the value); a writable mapping
+ * needs semctl_file_may_map_writable().
+ */
+static int semctl_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct semctl_file *sfile = file->private_data;
+	int writable = semctl_file_may_map_writable(sfile);
+	vm_flags_t clear = 0;
+	struct page *page;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_WRITE) {
+		if (writable)
+			return writable;
+	} else if (writable) {
+		/* mprotect() must not make it writable later either. */
+		clear = VM_MAYWRITE;
+	}
+	page = semctl_sem_map_page(sfile->sem);
+	if (!page)
+		return -ENOMEM;
+	semctl_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, clear);
+	return vm_insert_page(vma, vma->vm_start, page);
 }
 
 static int semctl_file_release(struct inode *inode, struct file *file)
@@ -99,8 +201,7 @@ static void semctl_file_show_fdinfo(struct seq_file *m, struct file *file)
 	struct semctl_file *sfile = file->private_data;
 	struct semctl_sem *sem = sfile->sem;
 
-	seq_printf(m, "semctl-value:\t%llu\n",
-		   (u64)atomic64_read(&sem->value));
+	seq_printf(m, "semctl-value:\t%llu\n", semctl_sem_value(sem));
 	seq_printf(m, "semctl-max:\t%llu\n", sem->max);
 	seq_printf(m, "semctl-waiters:\t%llu\n", READ_ONCE(sem->nr_waiters));
 	seq_printf(m, "semctl-undo:\t%llu\n", READ_ONCE(sfile->undo));
@@ -109,9 +210,12 @@ static void semctl_file_show_fdinfo(struct seq_file *m, struct file *file)
 
 static const struct file_operations semctl_file_fops = {
 	.owner		= THIS_MODULE,
+	.read		= semctl_file_read,
 	.read_iter	= semctl_file_read_iter,
+	.write		= semctl_file_write,
 	.write_iter	= semctl_file_write_iter,
 	.poll		= semctl_file_poll,
+	.mmap		= semctl_file_mmap,
 	.unlocked_ioctl	= semctl_sem_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.uring_cmd	= semctl_uring_cmd,

@@ -8,6 +8,13 @@
  * it is woken, so a release wakes exactly the waiters it satisfies and
  * a woken waiter never has to compete again. Wake-ups are collected under
  * the lock and issued after it is dropped.
+ *
+ * The value lives in one 64-bit word that processes may map and change
+ * themselves while nobody waits (semctl_sem_map()). Every change the
+ * kernel makes starts by claiming the word (setting SEMCTL_VALUE_KERNEL,
+ * after which a mapping process makes the syscall instead) and ends by
+ * settling it, which keeps the bit while anything must see every change:
+ * queued acquirers (FIFO order), pollers (their wake-up), poison.
  */
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
@@ -50,6 +57,11 @@ void semctl_sem_cache_exit(void)
 	kmem_cache_destroy(semctl_sem_cache);
 }
 
+static bool semctl_sem_is_mapped(struct semctl_sem *sem)
+{
+	return READ_ONCE(sem->word) != &sem->value;
+}
+
 /* A new semaphore counted against its creator. Return: it or ERR_PTR. */
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 {
@@ -66,6 +78,7 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	}
 	init_waitqueue_head(&sem->wait);
 	atomic64_set(&sem->value, value);
+	sem->word = &sem->value;
 	sem->max = max;
 	INIT_LIST_HEAD(&sem->waiters);
 	kref_init(&sem->ref);
@@ -87,6 +100,9 @@ static void semctl_sem_free(struct kref *ref)
 	struct semctl_sem *sem = container_of(ref, struct semctl_sem, ref);
 
 	WARN_ON_ONCE(!list_empty(&sem->waiters));
+	/* Mappings hold their own page references. */
+	if (semctl_sem_is_mapped(sem))
+		put_page(virt_to_page(sem->word));
 	semctl_user_uncharge(sem->uid);
 	kfree(sem->name);
 	kmem_cache_free(semctl_sem_cache, sem);
@@ -95,6 +111,43 @@ static void semctl_sem_free(struct kref *ref)
 void semctl_sem_put(struct semctl_sem *sem)
 {
 	kref_put(&sem->ref, semctl_sem_free);
+}
+
+/*
+ * Claim the value word: from here until semctl_value_settle() a mapping
+ * process leaves it alone. A mapping process may have written anything
+ * into it; the units are read back as at most the maximum.
+ */
+static u64 semctl_value_claim(struct semctl_sem *sem)
+{
+	u64 word;
+
+	lockdep_assert_held(&sem->wait.lock);
+	if (semctl_sem_is_mapped(sem))
+		word = atomic64_fetch_or(SEMCTL_VALUE_KERNEL, sem->word);
+	else
+		word = atomic64_read(sem->word);
+	return min(word & SEMCTL_VALUE_MAX, sem->max);
+}
+
+/* Whether a mapping process must leave every change to the kernel. */
+static bool semctl_sem_needs_kernel(struct semctl_sem *sem)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (sem->poisoned || !list_empty(&sem->waiters))
+		return true;
+	/* Pollers are added under wait.lock, which we hold: no barrier. */
+	return waitqueue_active(&sem->wait);
+}
+
+/* Store the units and give the word back unless the kernel still needs it. */
+static void semctl_value_settle(struct semctl_sem *sem, u64 value)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	if (semctl_sem_needs_kernel(sem))
+		value |= SEMCTL_VALUE_KERNEL;
+	/* A process taking units with a CAS sees what the releaser wrote. */
+	atomic64_set_release(sem->word, value);
 }
 
 /*
@@ -162,9 +215,8 @@ static void semctl_undo_pay(struct semctl_sem *sem, struct semctl_file *file,
 }
 
 /* What poll reports: acquire 1 would succeed now / release 1 would fit. */
-static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem)
+static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem, u64 value)
 {
-	u64 value = atomic64_read(&sem->value);
 	__poll_t mask = 0;
 
 	lockdep_assert_held(&sem->wait.lock);
@@ -178,57 +230,62 @@ static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem)
 	return mask;
 }
 
+/*
+ * The caller has just added itself to the poll wait queue (if it waits):
+ * claiming and settling the word makes every later release by a mapping
+ * process come through the kernel, which wakes it.
+ */
 __poll_t semctl_sem_poll_mask(struct semctl_sem *sem)
 {
 	__poll_t mask;
+	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
-	mask = semctl_sem_mask_locked(sem);
+	value = semctl_value_claim(sem);
+	mask = semctl_sem_mask_locked(sem, value);
+	semctl_value_settle(sem, value);
 	spin_unlock_irq(&sem->wait.lock);
 	return mask;
 }
 
-static void semctl_sem_wake_pollers(struct semctl_sem *sem)
+static void semctl_sem_wake_pollers(struct semctl_sem *sem, u64 value)
 {
 	lockdep_assert_held(&sem->wait.lock);
 	/* Pollers are added under wait.lock, which we hold: no barrier. */
 	if (waitqueue_active(&sem->wait))
-		wake_up_locked_poll(&sem->wait, semctl_sem_mask_locked(sem));
+		wake_up_locked_poll(&sem->wait,
+				    semctl_sem_mask_locked(sem, value));
 }
 
 /* Hand units to the waiters at the head of the queue while they fit. */
-static void semctl_sem_grant(struct semctl_sem *sem,
+static void semctl_sem_grant(struct semctl_sem *sem, u64 *value,
 			     struct semctl_wake_batch *batch)
 {
-	u64 value = atomic64_read(&sem->value);
 	struct semctl_waiter *waiter, *next;
 
 	lockdep_assert_held(&sem->wait.lock);
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
-		if (waiter->count > value)
+		if (waiter->count > *value)
 			break;
-		value -= waiter->count;
+		*value -= waiter->count;
 		semctl_undo_add(sem, waiter->undo_to, waiter->count);
 		list_del(&waiter->node);
 		sem->nr_waiters--;
 		semctl_waiter_end(batch, waiter, 1);
 	}
-	atomic64_set(&sem->value, value);
 }
 
 /* Take the units now if nobody queued before us; lock held. */
-static bool semctl_sem_take_locked(struct semctl_sem *sem,
+static bool semctl_sem_take_locked(struct semctl_sem *sem, u64 *value,
 				   struct semctl_file *undo_to, u64 count)
 {
-	u64 value = atomic64_read(&sem->value);
-
 	lockdep_assert_held(&sem->wait.lock);
-	if (!list_empty(&sem->waiters) || value < count)
+	if (!list_empty(&sem->waiters) || *value < count)
 		return false;
-	atomic64_set(&sem->value, value - count);
+	if (*value == sem->max)
+		semctl_sem_wake_pollers(sem, *value - count);
+	*value -= count;
 	semctl_undo_add(sem, undo_to, count);
-	if (value == sem->max)
-		semctl_sem_wake_pollers(sem);
 	return true;
 }
 
@@ -283,6 +340,7 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	unsigned long flags;
+	u64 value;
 
 	/* Also called from an hrtimer, in hard interrupt context. */
 	spin_lock_irqsave(&sem->wait.lock, flags);
@@ -293,8 +351,10 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 	list_del(&waiter->node);
 	sem->nr_waiters--;
 	waiter->status = status;
-	semctl_sem_grant(sem, &batch);
-	semctl_sem_wake_pollers(sem);
+	value = semctl_value_claim(sem);
+	semctl_sem_grant(sem, &value, &batch);
+	semctl_sem_wake_pollers(sem, value);
+	semctl_value_settle(sem, value);
 	spin_unlock_irqrestore(&sem->wait.lock, flags);
 	semctl_wake_batch_issue(&batch);
 	return true;
@@ -307,17 +367,23 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 				    struct semctl_waiter *waiter, bool try)
 {
+	int ret = 0;
+	u64 value;
+
 	lockdep_assert_held(&sem->wait.lock);
 	if (sem->poisoned)
 		return -EIDRM;
-	if (semctl_sem_take_locked(sem, waiter->undo_to, waiter->count))
-		return 1;
-	if (try)
-		return 0;
-	waiter->status = 0;
-	list_add_tail(&waiter->node, &sem->waiters);
-	sem->nr_waiters++;
-	return 0;
+	value = semctl_value_claim(sem);
+	if (semctl_sem_take_locked(sem, &value, waiter->undo_to,
+				   waiter->count)) {
+		ret = 1;
+	} else if (!try) {
+		waiter->status = 0;
+		list_add_tail(&waiter->node, &sem->waiters);
+		sem->nr_waiters++;
+	}
+	semctl_value_settle(sem, value);
+	return ret;
 }
 
 /**
@@ -401,15 +467,18 @@ void semctl_sem_poison(struct semctl_sem *sem)
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	struct semctl_waiter *waiter, *next;
+	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
+	value = semctl_value_claim(sem);
 	sem->poisoned = true;
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
 		list_del(&waiter->node);
 		semctl_waiter_end(&batch, waiter, -EIDRM);
 	}
 	sem->nr_waiters = 0;
-	semctl_sem_wake_pollers(sem);
+	semctl_sem_wake_pollers(sem, value);
+	semctl_value_settle(sem, value);
 	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
 }
@@ -428,6 +497,7 @@ unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	struct semctl_waiter *waiter, *next;
 	unsigned int cancelled = 0;
+	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
@@ -439,22 +509,24 @@ unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
 		cancelled++;
 	}
 	if (cancelled) {
-		semctl_sem_grant(sem, &batch);
-		semctl_sem_wake_pollers(sem);
+		value = semctl_value_claim(sem);
+		semctl_sem_grant(sem, &value, &batch);
+		semctl_sem_wake_pollers(sem, value);
+		semctl_value_settle(sem, value);
 	}
 	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
 	return cancelled;
 }
 
-/* Add units back, pay back undo first, and hand them to the queue. */
+/* Hand the claimed @value to the queue, wake pollers, settle the word. */
 static void semctl_sem_add_locked(struct semctl_sem *sem,
 				  struct semctl_wake_batch *batch, u64 value)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	atomic64_set(&sem->value, value);
-	semctl_sem_grant(sem, batch);
-	semctl_sem_wake_pollers(sem);
+	semctl_sem_grant(sem, &value, batch);
+	semctl_sem_wake_pollers(sem, value);
+	semctl_value_settle(sem, value);
 }
 
 /**
@@ -473,8 +545,9 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
-	value = atomic64_read(&sem->value);
+	value = semctl_value_claim(sem);
 	if (count > sem->max - value) {
+		semctl_value_settle(sem, value);
 		spin_unlock_irq(&sem->wait.lock);
 		return -EOVERFLOW;
 	}
@@ -503,7 +576,7 @@ void semctl_sem_give_back(struct semctl_sem *sem,
 	u64 value;
 
 	spin_lock_irq(&sem->wait.lock);
-	value = atomic64_read(&sem->value);
+	value = semctl_value_claim(sem);
 	value += min(count, sem->max - value);
 	semctl_undo_pay(sem, undo_from, count);
 	semctl_sem_add_locked(sem, &batch, value);
@@ -518,13 +591,58 @@ void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file)
 		semctl_sem_give_back(sem, file, file->undo);
 }
 
+/**
+ * semctl_sem_map_page - the page holding the value word, for mmap()
+ * @sem:	the semaphore
+ *
+ * The word moves from the semaphore into a page of its own on the first
+ * call and stays there: only mapped semaphores pay for a page.
+ *
+ * Return: the page, or NULL when out of memory. The caller maps it; the
+ * semaphore keeps its own reference until it is freed.
+ */
+struct page *semctl_sem_map_page(struct semctl_sem *sem)
+{
+	struct page *page;
+	atomic64_t *word;
+
+	if (semctl_sem_is_mapped(sem))
+		goto out;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	word = page_address(page);
+	spin_lock_irq(&sem->wait.lock);
+	if (semctl_sem_is_mapped(sem)) {
+		/* Another mmap() won the race. */
+		spin_unlock_irq(&sem->wait.lock);
+		put_page(page);
+		goto out;
+	}
+	atomic64_set(word, atomic64_read(&sem->value));
+	/* Pairs with smp_load_acquire() in semctl_sem_value(). */
+	smp_store_release(&sem->word, word);
+	spin_unlock_irq(&sem->wait.lock);
+out:
+	return virt_to_page(READ_ONCE(sem->word));
+}
+
+/* The units available, for reports; no lock needed. */
+u64 semctl_sem_value(struct semctl_sem *sem)
+{
+	/* Pairs with smp_store_release() in semctl_sem_map_page(). */
+	atomic64_t *word = smp_load_acquire(&sem->word);
+
+	return min(atomic64_read(word) & SEMCTL_VALUE_MAX, sem->max);
+}
+
 /* Fill what any reader may know of @sem; the caller adds per-file state. */
 void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	spin_lock_irq(&sem->wait.lock);
-	info->value = atomic64_read(&sem->value);
+	info->value = semctl_sem_value(sem);
 	info->waiters = sem->nr_waiters;
 	info->undo_total = sem->undo_total;
 	spin_unlock_irq(&sem->wait.lock);

@@ -11,9 +11,11 @@
  *     tables and the name fields of every semaphore. It nests outside
  *     sem->wait.lock.
  *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
- *     sem->waiters, sem->nr_waiters, every change of sem->value, and the
- *     undo count of every open file of the semaphore. Readers that only
- *     report (fdinfo) may read sem->value without it.
+ *     sem->waiters, sem->nr_waiters, sem->word (the pointer), every change
+ *     the kernel makes to the value word, and the undo count of every open
+ *     file of the semaphore. Readers that only report (fdinfo, query) may
+ *     read the word without it. A process that maps the word changes it
+ *     with atomic compare-and-swap, only while SEMCTL_VALUE_KERNEL is clear.
  */
 #ifndef _SEMCTL_H
 #define _SEMCTL_H
@@ -29,14 +31,20 @@
 #include "compat.h"
 
 struct attribute_group;
+struct page;
 struct file;
 struct semctl_file;
 
 struct semctl_sem {
 	/* poll and io_uring waiters; its lock is the semaphore lock */
 	wait_queue_head_t wait;
-	/* units available; kept in one word for a later userspace fast path */
+	/*
+	 * The value word: units available, and SEMCTL_VALUE_KERNEL while the
+	 * kernel must see every change. @word points at @value until the
+	 * semaphore is first mapped, then into a page of its own.
+	 */
 	atomic64_t value;
+	atomic64_t *word;
 	u64 max;
 	/* blocked acquirers in arrival order (struct semctl_waiter) */
 	struct list_head waiters;
@@ -105,6 +113,8 @@ void semctl_sem_give_back(struct semctl_sem *sem,
 			  struct semctl_file *undo_from, u64 count);
 void semctl_sem_return_undo(struct semctl_sem *sem, struct semctl_file *file);
 __poll_t semctl_sem_poll_mask(struct semctl_sem *sem);
+struct page *semctl_sem_map_page(struct semctl_sem *sem);
+u64 semctl_sem_value(struct semctl_sem *sem);
 void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info);
 
 /* names.c: the name table and permission checks */

@@ -25,8 +25,29 @@
 /* Longest name, in bytes, without the terminating NUL. */
 #define SEMCTL_NAME_MAX		255
 
-/* Largest value and maximum; bit 63 is kept for a future fast path. */
+/* Largest value and maximum: bits 0..62 of the value word. */
 #define SEMCTL_VALUE_MAX	0x7fffffffffffffffULL
+
+/*
+ * The value word, shared: mmap() of a semaphore fd, offset 0, one page,
+ * MAP_SHARED, maps the semaphore's value as a naturally aligned __u64 at
+ * the start of the page (the rest reads as zero). Bits 0..62 are the units
+ * available. While SEMCTL_VALUE_KERNEL is clear, nobody is queued, polling
+ * or poisoned, and a process may take units with a compare-and-swap from
+ * v to v - count (v >= count) and give them back with one from v to
+ * v + count (v + count <= max) instead of the ioctls. While it is set,
+ * the kernel owns the word: use the ioctls (or read/write), which keep
+ * FIFO order and wake waiters. The kernel sets it before changing the
+ * word and keeps it while acquirers are queued, pollers wait (for as long
+ * as an epoll watch exists) or the semaphore is poisoned.
+ *
+ * A writable mapping needs the write right (else EACCES) and an fd
+ * without SEMCTL_FD_UNDO (else EINVAL): units taken with undo must go
+ * through the kernel, and so must their release, which pays the undo
+ * back. Any semaphore fd may map the word read-only. Other offsets,
+ * lengths and MAP_PRIVATE fail with EINVAL.
+ */
+#define SEMCTL_VALUE_KERNEL	(1ULL << 63)
 
 /* Flags shared by create and open: how the new fd behaves. */
 #define SEMCTL_FD_NOCLOEXEC	0x1U	/* fd survives execve() */
