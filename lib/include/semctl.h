@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define LIBSEMCTL_VERSION_MAJOR	1
-#define LIBSEMCTL_VERSION_MINOR	0
+#define LIBSEMCTL_VERSION_MINOR	1
 
 /* The control device the module registers. */
 #define SEMCTL_DEVICE		"/dev/semctl"
@@ -51,6 +51,31 @@ int semctl_try_acquire(int fd, uint64_t count, unsigned int flags);
 int semctl_release(int fd, uint64_t count, uint64_t *previous);
 int semctl_query(int fd, struct semctl_info *info);
 int semctl_poison(int fd);
+
+/*
+ * Mapped semaphores: the fast path (since 1.1). semctl_map_create() maps
+ * the value word of @fd (which needs the write right and no
+ * SEMCTL_FD_UNDO); the map's acquire and release then take and give back
+ * units with one compare-and-swap while nobody waits, and make the ioctl
+ * otherwise, with the same results, flags and FIFO order as the fd calls.
+ * Acquires with SEMCTL_ACQUIRE_UNDO always make the ioctl, and so do the
+ * map's releases while it holds such units. A map is used by any number
+ * of threads; fork() keeps it. semctl_map_destroy() unmaps it and leaves
+ * the fd open. semctl_map_create() allocates; the others never do.
+ */
+struct semctl_map;
+
+int semctl_map_create(int fd, struct semctl_map **map);
+void semctl_map_destroy(struct semctl_map *map);
+int semctl_map_fd(const struct semctl_map *map);
+int semctl_map_acquire(struct semctl_map *map, uint64_t count,
+		       unsigned int flags);
+int semctl_map_acquire_timeout(struct semctl_map *map, uint64_t count,
+			       unsigned int flags, const struct timespec *ts);
+int semctl_map_try_acquire(struct semctl_map *map, uint64_t count,
+			   unsigned int flags);
+int semctl_map_release(struct semctl_map *map, uint64_t count,
+		       uint64_t *previous);
 
 /*
  * io_uring helpers (IORING_OP_URING_CMD). They work with any liburing,
