@@ -57,11 +57,10 @@ static inline const void *semctl_uring_cmd_area(struct io_uring_cmd *cmd)
 /*
  * Whether io_uring can cancel a driver's queued command when its ring or
  * task goes away (io_uring_cmd_mark_cancelable, 6.7). Without it a queued
- * command would hold ring teardown forever, so async acquires then wait
- * in an io-wq worker, which io_uring's cancellation does interrupt.
+ * command would hold ring teardown forever, so semctl reaps them itself.
  */
 #ifdef SEMCTL_HAVE_URING_CMD_CANCELABLE
-#define SEMCTL_URING_QUEUES_ASYNC	true
+#define SEMCTL_URING_REAPS		false
 #define SEMCTL_URING_F_CANCEL		IO_URING_F_CANCEL
 
 static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
@@ -70,7 +69,7 @@ static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
 }
 #else
-#define SEMCTL_URING_QUEUES_ASYNC	false
+#define SEMCTL_URING_REAPS		true
 #define SEMCTL_URING_F_CANCEL		0
 
 static inline void semctl_uring_mark_cancelable(struct io_uring_cmd *cmd,

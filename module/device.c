@@ -44,6 +44,7 @@ err_cache:
 static void __exit semctl_exit(void)
 {
 	misc_deregister(&semctl_device);
+	semctl_uring_exit();
 	/* Every fd pins the module, so only the names hold semaphores now. */
 	semctl_names_clear();
 	semctl_sem_cache_exit();

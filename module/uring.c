@@ -2,24 +2,29 @@
 /*
  * Weighted asynchronous acquire through IORING_OP_URING_CMD.
  *
- * Where io_uring can cancel a driver's queued command (6.7 and later), an
- * async acquire is a waiter in the semaphore's FIFO like any blocked task,
- * but with no task behind it: the release that grants its units completes
- * it through task work, so a pending acquire costs no thread. Ring or task
- * exit cancels it through IO_URING_F_CANCEL.
+ * An async acquire issued from its task is a waiter in the semaphore's
+ * FIFO like any blocked task, but with no task behind it: the release that
+ * grants its units completes it through task work, so a pending acquire
+ * costs no thread. Ring or task exit cancels it: through IO_URING_F_CANCEL
+ * where io_uring can cancel a driver's queued command (6.7 and later); on
+ * older kernels, which never tell a driver, a reaper looks at the queued
+ * acquires every SEMCTL_REAP_INTERVAL_MS and cancels those whose ring is
+ * dying or whose task is exiting (teardown waits for them meanwhile).
  *
- * Older kernels cannot cancel a queued command, and a command that never
- * completes would hold ring teardown forever. There the acquire is tried
- * without blocking, then punted to an io-wq worker that waits in the FIFO
- * as a task; io_uring's cancellation (ASYNC_CANCEL, ring or task exit)
- * interrupts the worker, so teardown never hangs and no unit leaks.
+ * An acquire issued from an io-wq worker (IOSQE_ASYNC) waits in the FIFO
+ * as that worker, which io_uring's cancellation interrupts: its completion
+ * could otherwise run in the submitting task while the worker still sets
+ * the command up.
  *
  * Either way SEMCTL_URING_CMD_CANCEL cancels the pending acquires of the
  * same open file that carry a given user_data.
  */
 #include <linux/hrtimer.h>
 #include <linux/percpu-refcount.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "semctl.h"
 
@@ -30,7 +35,21 @@ struct semctl_async {
 	struct semctl_sem *sem;
 	struct hrtimer timer;
 	bool timed;
+	struct list_head reap_node;	/* in semctl_reap_list, if reaped */
 };
+
+#define SEMCTL_REAP_INTERVAL_MS	20
+
+/*
+ * The queued acquires the reaper watches. semctl_reap_lock protects the
+ * list and nests outside sem->wait.lock: the reaper dequeues under it, so
+ * an acquire on the list is never freed under the reaper's feet
+ * (semctl_async_complete() takes it off first).
+ */
+static LIST_HEAD(semctl_reap_list);
+static DEFINE_SPINLOCK(semctl_reap_lock);
+static void semctl_reap(struct work_struct *work);
+static DECLARE_DELAYED_WORK(semctl_reap_work, semctl_reap);
 
 static struct semctl_async **semctl_uring_pdu(struct io_uring_cmd *cmd)
 {
@@ -53,10 +72,29 @@ static bool semctl_uring_ring_dying(struct io_uring_cmd *cmd)
 	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
 }
 
+static void semctl_reap_add(struct semctl_async *async)
+{
+	spin_lock(&semctl_reap_lock);
+	if (list_empty(&semctl_reap_list))
+		schedule_delayed_work(&semctl_reap_work,
+				      msecs_to_jiffies(SEMCTL_REAP_INTERVAL_MS));
+	list_add_tail(&async->reap_node, &semctl_reap_list);
+	spin_unlock(&semctl_reap_lock);
+}
+
+static void semctl_reap_del(struct semctl_async *async)
+{
+	spin_lock(&semctl_reap_lock);
+	list_del(&async->reap_node);
+	spin_unlock(&semctl_reap_lock);
+}
+
 /* Free @async and post its result; the timer can no longer touch it. */
 static void semctl_async_complete(struct semctl_async *async, int result,
 				  unsigned int issue_flags)
 {
+	if (SEMCTL_URING_REAPS)
+		semctl_reap_del(async);
 	if (async->timed)
 		hrtimer_cancel(&async->timer);
 	io_uring_cmd_done(async->cmd, result, 0, issue_flags);
@@ -94,6 +132,38 @@ static enum hrtimer_restart semctl_async_timeout(struct hrtimer *timer)
 	if (semctl_sem_dequeue(async->sem, &async->waiter, -ETIMEDOUT))
 		semctl_async_finish(&async->waiter);
 	return HRTIMER_NORESTART;
+}
+
+/* Whether nobody will see @async's completion but io_uring's teardown. */
+static bool semctl_async_orphaned(struct semctl_async *async)
+{
+	struct io_kiocb *req = cmd_to_io_kiocb(async->cmd);
+
+	return semctl_uring_ring_dying(async->cmd) ||
+	       (READ_ONCE(req->task->flags) & PF_EXITING);
+}
+
+static void semctl_reap(struct work_struct *work)
+{
+	struct semctl_async *async;
+
+	spin_lock(&semctl_reap_lock);
+	list_for_each_entry(async, &semctl_reap_list, reap_node) {
+		if (semctl_async_orphaned(async) &&
+		    semctl_sem_dequeue(async->sem, &async->waiter, -ECANCELED))
+			semctl_async_finish(&async->waiter);
+	}
+	/* Until the list empties; a later semctl_reap_add() restarts it. */
+	if (!list_empty(&semctl_reap_list))
+		schedule_delayed_work(&semctl_reap_work,
+				      msecs_to_jiffies(SEMCTL_REAP_INTERVAL_MS));
+	spin_unlock(&semctl_reap_lock);
+}
+
+/* Module exit: every fd, so every queued acquire, is gone by now. */
+void semctl_uring_exit(void)
+{
+	cancel_delayed_work_sync(&semctl_reap_work);
 }
 
 /* Ring or task exit: io_uring guarantees the command is not done yet. */
@@ -145,7 +215,10 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	 * complete the command before we return: marking it and arming the
 	 * timer after queueing is safe.
 	 */
-	semctl_uring_mark_cancelable(cmd, issue_flags);
+	if (SEMCTL_URING_REAPS)
+		semctl_reap_add(async);
+	else
+		semctl_uring_mark_cancelable(cmd, issue_flags);
 	if (deadline)
 		hrtimer_start(&async->timer, *deadline, HRTIMER_MODE_ABS);
 	return -EIOCBQUEUED;
@@ -166,9 +239,7 @@ static int semctl_uring_block(struct semctl_file *sfile,
 
 	if (args->flags & SEMCTL_ACQUIRE_UNDO)
 		waiter.undo_to = sfile;
-	/* -EAGAIN from the non-blocking try punts us to an io-wq worker. */
-	ret = semctl_sem_wait(sfile->sem, &waiter,
-			      issue_flags & IO_URING_F_NONBLOCK, deadline, clock);
+	ret = semctl_sem_wait(sfile->sem, &waiter, false, deadline, clock);
 	/* A worker is only ever signalled by io_uring to cancel it. */
 	if (ret == -ERESTARTSYS)
 		ret = -ECANCELED;
@@ -199,7 +270,8 @@ static int semctl_uring_acquire(struct semctl_file *sfile,
 	if (ret)
 		return ret;
 	until = semctl_acquire_deadline(&args, &deadline, &clock);
-	if (SEMCTL_URING_QUEUES_ASYNC)
+	/* Issued from its task (not io-wq): see the top of this file. */
+	if (issue_flags & IO_URING_F_NONBLOCK)
 		return semctl_uring_queue(sfile, cmd, &args, until, clock,
 					  issue_flags);
 	return semctl_uring_block(sfile, cmd, &args, until, clock,

@@ -485,8 +485,8 @@ static int reap(struct io_uring *ring, int timeout_ms, int *res)
  * @value (1: completes at once; 0: waits until we release one). A fresh
  * ring each time, so that io_uring's first-use allocations (task context,
  * io-wq and its worker) are swept too. Where the module allocates nothing
- * (an available unit; on 6.1 a waiting acquire waits in an io-wq worker,
- * from 6.7 it allocates its queue entry) every failure may be absorbed.
+ * (an available unit; a waiting acquire allocates its queue entry) every
+ * failure may be absorbed.
  */
 static void sweep_uring(struct __test_metadata *_metadata,
 			FIXTURE_DATA(failslab) *self, __u64 value,

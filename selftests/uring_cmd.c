@@ -5,7 +5,6 @@
  * with acquires pending (Documentation/io_uring.rst).
  */
 #include <dirent.h>
-#include <sys/utsname.h>
 #include <liburing.h>
 
 #include "semctl_test.h"
@@ -36,6 +35,24 @@ static int submit_acquire(struct io_uring *ring, int fd, __u32 count,
 	if (!sqe)
 		return -EBUSY;
 	prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), user_data);
+	return io_uring_submit(ring);
+}
+
+/* As submit_acquire(), issued from an io-wq worker (IOSQE_ASYNC). */
+static int submit_acquire_async(struct io_uring *ring, int fd, __u32 count,
+				__u64 timeout_ns, __u64 user_data)
+{
+	struct semctl_uring_acquire a = {
+		.count = count,
+		.flags = timeout_ns ? SEMCTL_ACQUIRE_TIMEOUT : 0,
+		.timeout_ns = timeout_ns,
+	};
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe)
+		return -EBUSY;
+	prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), user_data);
+	sqe->flags |= IOSQE_ASYNC;
 	return io_uring_submit(ring);
 }
 
@@ -110,15 +127,6 @@ static int wait_value(int fd, int64_t value)
 	return 0;
 }
 
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
 
 /* io-wq workers show up as threads named iou-wrk-PID. */
 static int count_iowq_threads(void)
@@ -530,17 +538,46 @@ TEST(read_only_fd_is_ebadf)
 	close(dev);
 }
 
-/* 6.7+: a pending async acquire is queued work, not a sleeping thread. */
+/* A pending async acquire is queued work, not a sleeping thread. */
 TEST_F(uring, pending_acquires_use_no_thread)
 {
 	int i;
 
-	if (!kernel_at_least(6, 7))
-		SKIP(return, "no cancelable uring_cmd before 6.7: io-wq design");
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
 	ASSERT_EQ(0, wait_waiters(self->fd, 64, NULL));
 	EXPECT_EQ(0, count_iowq_threads());
+}
+
+/* IOSQE_ASYNC: the acquire waits as its io-wq worker, with the same rules. */
+TEST_F(uring, issued_from_io_wq)
+{
+	struct io_uring ring;
+	int res;
+	__u64 ud;
+
+	ASSERT_EQ(1, submit_acquire_async(&self->ring, self->fd, 2, 0, 1));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(1, ud);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, sem_value(self->fd));
+
+	ASSERT_EQ(1, submit_acquire_async(&self->ring, self->fd, 1,
+					  20 * NSEC_PER_MSEC, 2));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(-ETIMEDOUT, res);
+
+	/* Ring teardown interrupts the worker; no unit is lost. */
+	ASSERT_EQ(0, ring_init(&ring, 8));
+	ASSERT_EQ(1, submit_acquire_async(&ring, self->fd, 1, 0, 3));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	io_uring_queue_exit(&ring);
+	ASSERT_EQ(0, wait_waiters(self->fd, 0, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(1, sem_value(self->fd));
 }
 
 TEST_HARNESS_MAIN

@@ -167,15 +167,15 @@ class _Ring:
         if ud not in self.pending or self.closed or sem.closed:
             return
         # Until the acquire's completion arrives, cancel it again now and
-        # then: on 6.1 a cancel can land in io-wq's window between taking
-        # the work and queueing it in the semaphore, and miss it.
+        # then: a cancel can land in the window where a request issued
+        # from io-wq is not yet queued in the semaphore, and miss it.
         loop = self.loop()
         if loop is not None and not loop.is_closed():
             delay = min(max(delay * 2, 0.01), 0.5)
             loop.call_later(delay, self.cancel, sem, ud, delay)
-        # semctl's own cancel reaches a request queued in the semaphore (6.7+
-        # and a 6.1 worker already waiting); io_uring's ASYNC_CANCEL reaches
-        # a 6.1 request still in io-wq, not yet queued in the semaphore.
+        # semctl's own cancel reaches a request queued in the semaphore;
+        # io_uring's ASYNC_CANCEL reaches one still in io-wq, not yet
+        # queued in the semaphore.
         for op in ("semctl", "io_uring"):
             cud = self.next_ud
             self.next_ud += 1
