@@ -6,7 +6,8 @@
  * SEMCTL_VALUE_KERNEL bit is clear nobody waits, so units are taken and
  * given back with one compare-and-swap, as sem_t does; otherwise, and for
  * anything the word cannot express (undo, waiting), the call is the
- * ioctl of semctl.c. Acquire is an acquire barrier, release a release
+ * ioctl of semctl.c. The kernel keeps the word while any open file holds
+ * units with undo, so releases then pay them back in the kernel. Acquire is an acquire barrier, release a release
  * barrier, so a critical section's writes are seen by the next holder.
  */
 #include <errno.h>
@@ -22,45 +23,54 @@
 
 #define SEMCTL_API	__attribute__((visibility("default")))
 
+/* The start of the mapped page (uapi/linux/semctl.h). */
+struct semctl_map_page {
+	_Atomic uint64_t value;
+	uint64_t max;
+};
+
 struct semctl_map {
 	_Atomic uint64_t *word;
 	size_t length;
 	uint64_t max;
-	/* units taken with undo through this map and not given back */
-	_Atomic uint64_t undo;
 	int fd;
 };
 
 SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 {
+	long page = sysconf(_SC_PAGESIZE);
+	struct semctl_map_page *shared;
 	struct semctl_info info;
 	struct semctl_map *map;
-	long page = sysconf(_SC_PAGESIZE);
 	int saved = errno;
-	void *word;
 	int ret;
 
 	if (!mapp || page <= 0)
 		return -EINVAL;
+	/*
+	 * Is it a semaphore fd? Other files map too, and the slow path
+	 * write()s. EBADF: one without the read right (or no fd at all,
+	 * which mmap() reports the same way).
+	 */
 	ret = semctl_query(fd, &info);
-	if (ret < 0)
+	if (ret < 0 && ret != -EBADF)
 		return ret;
 	map = calloc(1, sizeof(*map));
 	if (!map) {
 		errno = saved;
 		return -ENOMEM;
 	}
-	word = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    fd, 0);
-	if (word == MAP_FAILED) {
+	shared = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      fd, 0);
+	if (shared == MAP_FAILED) {
 		ret = -errno;
 		free(map);
 		errno = saved;
 		return ret;
 	}
-	map->word = word;
+	map->word = &shared->value;
 	map->length = (size_t)page;
-	map->max = info.max;
+	map->max = shared->max;
 	map->fd = fd;
 	*mapp = map;
 	return 0;
@@ -122,13 +132,6 @@ static int semctl_map_acquire_fast(struct semctl_map *map, uint64_t count,
 	return ret;
 }
 
-static void semctl_map_note_undo(struct semctl_map *map, uint64_t count,
-				 unsigned int flags, int ret)
-{
-	if (!ret && (flags & SEMCTL_ACQUIRE_UNDO))
-		atomic_fetch_add(&map->undo, count);
-}
-
 SEMCTL_API int semctl_map_acquire(struct semctl_map *map, uint64_t count,
 				  unsigned int flags)
 {
@@ -139,9 +142,7 @@ SEMCTL_API int semctl_map_acquire(struct semctl_map *map, uint64_t count,
 	ret = semctl_map_acquire_fast(map, count, flags, SEMCTL_ACQUIRE_TRY);
 	if (ret != -EBUSY)
 		return ret;
-	ret = semctl_acquire(map->fd, count, flags);
-	semctl_map_note_undo(map, count, flags, ret);
-	return ret;
+	return semctl_acquire(map->fd, count, flags);
 }
 
 SEMCTL_API int semctl_map_try_acquire(struct semctl_map *map, uint64_t count,
@@ -180,32 +181,41 @@ SEMCTL_API int semctl_map_acquire_timeout(struct semctl_map *map,
 					      SEMCTL_ACQUIRE_TRY);
 	if (ret != -EBUSY)
 		return ret;
-	ret = semctl_acquire_timeout(map->fd, count, flags, ts);
-	semctl_map_note_undo(map, count, flags, ret);
-	return ret;
+	return semctl_acquire_timeout(map->fd, count, flags, ts);
 }
 
-/* Pay up to @count units of this map's undo record back; the kernel did. */
-static void semctl_map_pay_undo(struct semctl_map *map, uint64_t count)
+/*
+ * write(2) of the count is the kernel's release without the previous
+ * value, and cheaper than the ioctl: no argument struct, no LSM ioctl
+ * hook. Only here, where mmap() proved the fd is a semaphore: on another
+ * fd a write would not fail but write.
+ */
+static int semctl_map_write(struct semctl_map *map, uint64_t count)
 {
-	uint64_t undo = atomic_load(&map->undo);
+	int saved = errno;
+	ssize_t n;
 
-	while (undo && !atomic_compare_exchange_weak(&map->undo, &undo,
-						     undo > count ?
-						     undo - count : 0))
-		;
+	if (!count)
+		return -EINVAL;
+	n = write(map->fd, &count, sizeof(count));
+	if (n < 0)
+		n = -errno;
+	else if (n != sizeof(count))
+		n = -EIO;
+	else
+		n = 0;
+	errno = saved;
+	return (int)n;
 }
 
 SEMCTL_API int semctl_map_release(struct semctl_map *map, uint64_t count,
 				  uint64_t *previous)
 {
 	uint64_t v;
-	int ret;
 
 	if (!map)
 		return -EINVAL;
-	/* Units held with undo are paid back by the kernel's release. */
-	if (!count || atomic_load(&map->undo))
+	if (!count)
 		goto kernel;
 	v = atomic_load_explicit(map->word, memory_order_relaxed);
 	while (!(v & SEMCTL_VALUE_KERNEL)) {
@@ -221,8 +231,6 @@ SEMCTL_API int semctl_map_release(struct semctl_map *map, uint64_t count,
 		}
 	}
 kernel:
-	ret = semctl_release(map->fd, count, previous);
-	if (!ret)
-		semctl_map_pay_undo(map, count);
-	return ret;
+	return previous ? semctl_release(map->fd, count, previous) :
+			  semctl_map_write(map, count);
 }

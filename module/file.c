@@ -145,24 +145,15 @@ static __poll_t semctl_file_poll(struct file *file, poll_table *wait)
 	return semctl_sem_poll_mask(sfile->sem);
 }
 
-/* Whether this open file may change the shared value word itself. */
-static int semctl_file_may_map_writable(struct semctl_file *sfile)
-{
-	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
-		return -EACCES;
-	/* Units a read takes with undo must be given back by the kernel. */
-	return sfile->undo_reads ? -EINVAL : 0;
-}
-
 /*
  * Map the value word: one page at offset 0, shared. Any open file may map
  * it read-only (every right already tells the value); a writable mapping
- * needs semctl_file_may_map_writable().
+ * needs the write right.
  */
 static int semctl_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct semctl_file *sfile = file->private_data;
-	int writable = semctl_file_may_map_writable(sfile);
+	bool writable = semctl_file_may(sfile, SEMCTL_OPEN_WRITE);
 	vm_flags_t clear = 0;
 	struct page *page;
 
@@ -170,9 +161,9 @@ static int semctl_file_mmap(struct file *file, struct vm_area_struct *vma)
 	    !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	if (vma->vm_flags & VM_WRITE) {
-		if (writable)
-			return writable;
-	} else if (writable) {
+		if (!writable)
+			return -EACCES;
+	} else if (!writable) {
 		/* mprotect() must not make it writable later either. */
 		clear = VM_MAYWRITE;
 	}

@@ -13,8 +13,9 @@
  * themselves while nobody waits (semctl_sem_map()). Every change the
  * kernel makes starts by claiming the word (setting SEMCTL_VALUE_KERNEL,
  * after which a mapping process makes the syscall instead) and ends by
- * settling it, which keeps the bit while anything must see every change:
- * queued acquirers (FIFO order), pollers (their wake-up), poison.
+ * settling it, which keeps the bit while the kernel must see every change:
+ * queued acquirers (FIFO order), pollers (their wake-up), poison, units
+ * held with undo (paid back by releases).
  */
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
@@ -130,11 +131,15 @@ static u64 semctl_value_claim(struct semctl_sem *sem)
 	return min(word & SEMCTL_VALUE_MAX, sem->max);
 }
 
-/* Whether a mapping process must leave every change to the kernel. */
+/*
+ * Whether a mapping process must leave every change to the kernel: FIFO
+ * order, wake-ups, poison, and a release paying back units held with undo
+ * need it.
+ */
 static bool semctl_sem_needs_kernel(struct semctl_sem *sem)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	if (sem->poisoned || !list_empty(&sem->waiters))
+	if (sem->poisoned || !list_empty(&sem->waiters) || sem->undo_total)
 		return true;
 	/* Pollers are added under wait.lock, which we hold: no barrier. */
 	return waitqueue_active(&sem->wait);
@@ -620,6 +625,8 @@ struct page *semctl_sem_map_page(struct semctl_sem *sem)
 		goto out;
 	}
 	atomic64_set(word, atomic64_read(&sem->value));
+	/* For the mapping processes only: the kernel never reads it back. */
+	atomic64_set(&word[1], sem->max);
 	/* Pairs with smp_load_acquire() in semctl_sem_value(). */
 	smp_store_release(&sem->word, word);
 	spin_unlock_irq(&sem->wait.lock);

@@ -245,6 +245,40 @@ TEST(an_epoll_watch_keeps_the_bit)
 	close(dev);
 }
 
+TEST(units_held_with_undo_keep_the_bit)
+{
+	_Atomic __u64 *word;
+	int dev, fd;
+	__u64 unit;
+
+	dev = dev_open();
+	ASSERT_GE(dev, 0);
+	fd = sem_create_full(dev, SEMCTL_FD_UNDO, 2, 4, NULL, 0600);
+	ASSERT_GE(fd, 0);
+	word = map_word(fd, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, word);
+	/* The maximum follows the word. */
+	EXPECT_EQ(4, ((_Atomic __u64 *)word)[1]);
+
+	/* A read with undo: the release that pays it back is the kernel's. */
+	ASSERT_EQ(sizeof(unit), read(fd, &unit, sizeof(unit)));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 1, atomic_load(word));
+	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
+	EXPECT_EQ(0, sem_undo(fd));
+	EXPECT_EQ(2, atomic_load(word));
+
+	/* An ioctl acquire with undo does the same. */
+	ASSERT_EQ(0, sem_acquire_bounded(fd, 2, SEMCTL_ACQUIRE_UNDO));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL, atomic_load(word));
+	ASSERT_EQ(0, fast_release(word, fd, 2, 4));
+	EXPECT_EQ(0, sem_undo(fd));
+	EXPECT_EQ(2, atomic_load(word));
+
+	unmap_word(word);
+	close(fd);
+	close(dev);
+}
+
 TEST(poison_sets_the_bit_for_good)
 {
 	struct semctl_poison poison = { .size = sizeof(poison) };
@@ -305,12 +339,11 @@ TEST(mapping_rules)
 	ASSERT_GE(wo, 0);
 	EXPECT_EQ(0, mmap_errno(wo, ps, PROT_READ | PROT_WRITE, MAP_SHARED, 0));
 
-	/* Reads with undo must give back through the kernel. */
+	/* An fd whose reads record undo maps like any other. */
 	undo = sem_open_name(dev, name, SEMCTL_FD_UNDO);
 	ASSERT_GE(undo, 0);
-	EXPECT_EQ(-EINVAL, mmap_errno(undo, ps, PROT_READ | PROT_WRITE,
-				      MAP_SHARED, 0));
-	EXPECT_EQ(0, mmap_errno(undo, ps, PROT_READ, MAP_SHARED, 0));
+	EXPECT_EQ(0, mmap_errno(undo, ps, PROT_READ | PROT_WRITE,
+				MAP_SHARED, 0));
 
 	close(undo);
 	close(wo);

@@ -54,12 +54,13 @@ int semctl_poison(int fd);
 
 /*
  * Mapped semaphores: the fast path (since 1.1). semctl_map_create() maps
- * the value word of @fd (which needs the write right and no
- * SEMCTL_FD_UNDO); the map's acquire and release then take and give back
- * units with one compare-and-swap while nobody waits, and make the ioctl
- * otherwise, with the same results, flags and FIFO order as the fd calls.
- * Acquires with SEMCTL_ACQUIRE_UNDO always make the ioctl, and so do the
- * map's releases while it holds such units. A map is used by any number
+ * the value word of @fd (which needs the write right); the map's acquire
+ * and release then take and give back units with one compare-and-swap
+ * while nobody waits, and make the syscall otherwise, with the same
+ * results, flags and FIFO order as the fd calls. Acquires with
+ * SEMCTL_ACQUIRE_UNDO always make the ioctl; while any open file holds
+ * units with undo the kernel keeps the word, so every release pays them
+ * back as the fd's would. A map is used by any number
  * of threads; fork() keeps it. semctl_map_destroy() unmaps it and leaves
  * the fd open. semctl_map_create() allocates; the others never do.
  */

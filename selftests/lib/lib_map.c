@@ -7,11 +7,11 @@
 
 #include "lib_test.h"
 
-TEST(create_needs_a_writable_fd_without_undo)
+TEST(create_needs_a_writable_semaphore_fd)
 {
 	struct semctl_map *map = NULL;
 	char name[64];
-	int fd, ro, undo;
+	int fd, ro, wo, undo;
 
 	EXPECT_EQ(-EBADF, semctl_map_create(-1, &map));
 	EXPECT_EQ(-EINVAL, semctl_map_create(0, NULL));
@@ -21,10 +21,27 @@ TEST(create_needs_a_writable_fd_without_undo)
 	ro = semctl_open(name, SEMCTL_OPEN_READ);
 	ASSERT_GE(ro, 0);
 	EXPECT_EQ(-EACCES, semctl_map_create(ro, &map));
+	EXPECT_EQ(NULL, map);
+	/* A pipe is no semaphore. */
+	{
+		int pfd[2];
+
+		ASSERT_EQ(0, pipe(pfd));
+		EXPECT_EQ(-ENOTTY, semctl_map_create(pfd[1], &map));
+		close(pfd[0]);
+		close(pfd[1]);
+	}
+	wo = semctl_open(name, SEMCTL_OPEN_WRITE);
+	ASSERT_GE(wo, 0);
+	ASSERT_EQ(0, semctl_map_create(wo, &map));
+	EXPECT_EQ(0, semctl_map_try_acquire(map, 1, 0));
+	EXPECT_EQ(0, semctl_map_release(map, 1, NULL));
+	semctl_map_destroy(map);
+	close(wo);
 	undo = semctl_open(name, SEMCTL_FD_UNDO);
 	ASSERT_GE(undo, 0);
-	EXPECT_EQ(-EINVAL, semctl_map_create(undo, &map));
-	EXPECT_EQ(NULL, map);
+	ASSERT_EQ(0, semctl_map_create(undo, &map));
+	semctl_map_destroy(map);
 
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	EXPECT_EQ(fd, semctl_map_fd(map));

@@ -31,21 +31,21 @@
 /*
  * The value word, shared: mmap() of a semaphore fd, offset 0, one page,
  * MAP_SHARED, maps the semaphore's value as a naturally aligned __u64 at
- * the start of the page (the rest reads as zero). Bits 0..62 are the units
- * available. While SEMCTL_VALUE_KERNEL is clear, nobody is queued, polling
- * or poisoned, and a process may take units with a compare-and-swap from
- * v to v - count (v >= count) and give them back with one from v to
- * v + count (v + count <= max) instead of the ioctls. While it is set,
- * the kernel owns the word: use the ioctls (or read/write), which keep
- * FIFO order and wake waiters. The kernel sets it before changing the
+ * the start of the page, followed by a __u64 holding its maximum (the
+ * kernel never reads that one back); the rest reads as zero. Bits 0..62
+ * of the value are the units available. While SEMCTL_VALUE_KERNEL is
+ * clear, a process may take units with a compare-and-swap from v to
+ * v - count (v >= count) and give them back with one from v to v + count
+ * (v + count <= max) instead of the ioctls. While it is set, the kernel
+ * owns the word: use the ioctls (or read/write), which keep FIFO order,
+ * wake waiters and pay back undo. The kernel sets it before changing the
  * word and keeps it while acquirers are queued, pollers wait (for as long
- * as an epoll watch exists) or the semaphore is poisoned.
+ * as an epoll watch exists), any open file holds units with undo, or the
+ * semaphore is poisoned.
  *
- * A writable mapping needs the write right (else EACCES) and an fd
- * without SEMCTL_FD_UNDO (else EINVAL): units taken with undo must go
- * through the kernel, and so must their release, which pays the undo
- * back. Any semaphore fd may map the word read-only. Other offsets,
- * lengths and MAP_PRIVATE fail with EINVAL.
+ * A writable mapping needs the write right (else EACCES); any semaphore
+ * fd may map the word read-only. Other offsets, lengths and MAP_PRIVATE
+ * fail with EINVAL.
  */
 #define SEMCTL_VALUE_KERNEL	(1ULL << 63)
 
