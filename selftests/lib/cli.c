@@ -155,7 +155,8 @@ static int make_sem(struct __test_metadata *_metadata,
 TEST_F(cli, help)
 {
 	static const char *const subs[] = {
-		"create", "rm", "ls", "info", "acquire", "release", "run",
+		"create", "rm", "ls", "info", "acquire", "release", "poison",
+		"run",
 	};
 	char want[64];
 	size_t i;
@@ -188,6 +189,9 @@ TEST_F(cli, usage_errors)
 	EXPECT_EQ(64, CLI(&self->c, "release", self->name, "extra"));
 	EXPECT_EQ(64, CLI(&self->c, "run", self->name));
 	EXPECT_EQ(64, CLI(&self->c, "ls", "extra"));
+	EXPECT_EQ(64, CLI(&self->c, "poison"));
+	EXPECT_EQ(64, CLI(&self->c, "poison", "a", "b"));
+	EXPECT_EQ(64, CLI(&self->c, "poison", self->name, "-n", "1"));
 	EXPECT_TRUE(has(self->c.err, "--help"));
 	/* nothing was created by any of these */
 	EXPECT_EQ(-ENOENT, semctl_open(self->name, 0));
@@ -456,6 +460,69 @@ TEST_F(cli, poisoned)
 	EXPECT_EQ(69, CLI(&self->c, "run", self->name, "--", "true"));
 }
 
+/*
+ * "semctl poison NAME": a queued acquire and every later one fail with
+ * EIDRM (the CLI's "poisoned" message, exit 69), releases still work.
+ */
+TEST_F_TIMEOUT(cli, poison_command, 60)
+{
+	pid_t waiter;
+	int st;
+
+	EXPECT_EQ(66, CLI(&self->c, "poison", self->name));
+	EXPECT_TRUE(has(self->c.err, "no such semaphore"));
+
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "acquire", self->name, "-n", "2"));
+	EXPECT_EQ(0, query_field(self->fd, Q_VALUE));
+	/*
+	 * An acquire queued when the poison comes; the child exits with the
+	 * CLI's status if its message says why, else 100.
+	 */
+	fflush(NULL);
+	waiter = fork();
+	ASSERT_GE(waiter, 0);
+	if (!waiter) {
+		CLI(&self->c, "acquire", self->name);
+		_exit(has(self->c.err, "poisoned") ? self->c.status : 100);
+	}
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+
+	EXPECT_EQ(0, CLI(&self->c, "poison", self->name));
+	EXPECT_STREQ("", self->c.out);
+	EXPECT_STREQ("", self->c.err);
+	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(69, WEXITSTATUS(st));
+	EXPECT_EQ(0, query_field(self->fd, Q_WAITERS));
+
+	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
+	/* later acquires: EIDRM, whatever the value and the timeout */
+	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_TRUE(has(self->c.err, "poisoned"));
+	EXPECT_EQ(-EIDRM, semctl_try_acquire(self->fd, 1, 0));
+
+	/* releases still work: the holder gives its units back */
+	EXPECT_EQ(0, CLI(&self->c, "release", self->name));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, CLI(&self->c, "release", self->name));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(65, CLI(&self->c, "release", self->name));
+
+	/* units are free now, and still nobody may take them */
+	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name, "--timeout", "0"));
+	EXPECT_TRUE(has(self->c.err, "poisoned"));
+	EXPECT_EQ(69, CLI(&self->c, "run", self->name, "--", "true"));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+
+	/* poisoning twice is not an error; there is no way back */
+	EXPECT_EQ(0, CLI(&self->c, "poison", self->name));
+	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_EQ(0, CLI(&self->c, "rm", self->name));
+	EXPECT_EQ(66, CLI(&self->c, "poison", self->name));
+}
+
 static void hide_dev(void *arg)
 {
 	(void)arg;
@@ -502,6 +569,9 @@ TEST_F(cli, permission_denied)
 	EXPECT_EQ(77, CLI_AS(&self->c, become_nobody, NULL, "rm",
 			     self->name));
 	EXPECT_TRUE(has(self->c.err, "not permitted"));
+	EXPECT_EQ(77, CLI_AS(&self->c, become_nobody, NULL, "poison",
+			     self->name));
+	EXPECT_TRUE(has(self->c.err, "permission denied"));
 	/* ls shows nobody what nobody may not read */
 	EXPECT_EQ(0, CLI_AS(&self->c, become_nobody, NULL, "ls", "--json"));
 	snprintf(want, sizeof(want), "\"%s\"", self->name);
@@ -515,5 +585,5 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--slot"))
 		return slot_main(argv[2]);
-	return test_harness_run(argc, argv);
+	return lib_harness_main(argc, argv);
 }

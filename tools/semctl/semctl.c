@@ -9,6 +9,7 @@
  *   semctl info NAME [--json]
  *   semctl acquire NAME [-n N] [--timeout S]
  *   semctl release NAME [-n N]
+ *   semctl poison NAME
  *   semctl run NAME [-n N] [--timeout S] [--create VALUE] -- CMD [ARGS...]
  *
  * `run` acquires with SEMCTL_ACQUIRE_UNDO on an fd opened with
@@ -630,6 +631,29 @@ static int cmd_release(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_poison(int argc, char **argv)
+{
+	static const struct option opts[] = { OPT_HELP, { 0 } };
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
+			return usage_of(current, stdout);
+		return bad_usage("poison", "unknown option");
+	}
+	if (optind != argc - 1)
+		return bad_usage("poison", "expected exactly one NAME");
+	/* The kernel wants the write right, as for acquire and release. */
+	fd = semctl_open(argv[optind], SEMCTL_OPEN_WRITE);
+	if (fd < 0)
+		return fail("poison", argv[optind], fd);
+	ret = semctl_poison(fd);
+	close(fd);
+	if (ret < 0)
+		return fail("poison", argv[optind], ret);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct take_opts o = { 0 };
@@ -701,6 +725,12 @@ static const struct subcommand subcommands[] = {
 	  "Give N units back.\n\n"
 	  "  -n, --count N     units (default 1); exit 65 if that would exceed\n"
 	  "                    the maximum (nothing is released then)\n" },
+	{ "poison", cmd_poison, "NAME",
+	  "Poison the semaphore for good, as IPC_RMID does to SysV waiters:\n"
+	  "every queued acquire and every later one fails (acquire and run\n"
+	  "exit 69), on every descriptor. Releases still work, so holders can\n"
+	  "give their units back. There is no way back; 'rm' removes the\n"
+	  "name. Needs write permission; poisoning twice is not an error.\n" },
 	{ "run", cmd_run,
 	  "NAME [-n N] [--timeout S] [--create VALUE] [-E STATUS] -- CMD [ARGS...]",
 	  "Take N units with undo, then exec CMD holding them. They come back\n"

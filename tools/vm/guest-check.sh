@@ -4,7 +4,9 @@
 # 1. notes how many dmesg lines exist (no dmesg -C: boot warnings stay visible)
 # 2. insmod MODULE
 # 3. selftests/run_kselftest.sh [TEST]  (prints KTAP, non-zero on failure),
-#    then python/run_tests.sh if present (without TEST)
+#    then, without TEST, selftests/lib/run.sh (the same runner on
+#    selftests/lib/: libsemctl and semctl(1)) and python/run_tests.sh if
+#    present
 # 4. rmmod semctl (must succeed)
 # 5. fails if dmesg since the load shows WARNING/BUG/lockdep/KASAN/...
 # Prints "guest-check: RESULT ..." lines that tools/vm/check.sh summarises.
