@@ -169,6 +169,52 @@ TEST(a_release_reaches_a_waiter_in_the_kernel)
 	close(fd);
 }
 
+/*
+ * A blocking acquire of one unit waits on an O_NONBLOCK fd too, and takes
+ * no undo on an SEMCTL_FD_UNDO fd: the fd's own read() behaviour must not
+ * leak into the map's calls.
+ */
+/* Unbounded on purpose (the call under test); the harness bounds it. */
+static void *blocking_main(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->ret = semctl_map_acquire(w->map, 1, 0);
+	return NULL;
+}
+
+TEST(fd_flags_do_not_change_a_blocking_acquire)
+{
+	static const unsigned int fd_flags[] = {
+		SEMCTL_FD_NONBLOCK, SEMCTL_FD_UNDO,
+	};
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct waiter w = { .ret = 1 };
+		struct semctl_map *map;
+		pthread_t thread;
+		int fd;
+
+		fd = semctl_create(NULL, 0, 1, 0600, fd_flags[i]);
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(0, semctl_map_create(fd, &map));
+		w.map = map;
+		ASSERT_EQ(0, pthread_create(&thread, NULL, blocking_main, &w));
+		ASSERT_TRUE(wait_field(fd, Q_WAITERS, 1));
+		ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		EXPECT_EQ(0, w.ret);
+		EXPECT_EQ(0, query_field(fd, Q_UNDO));
+		/* ...and a plain one with the unit there, too. */
+		ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+		EXPECT_EQ(0, semctl_map_acquire(map, 1, 0));
+		EXPECT_EQ(0, query_field(fd, Q_UNDO));
+		semctl_map_destroy(map);
+		close(fd);
+	}
+}
+
 /* The seed scenario: 3 workers, 2 slots, at most 2 inside at once. */
 #define WORKERS		3
 #define ROUNDS		2000
