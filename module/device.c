@@ -31,11 +31,16 @@ static int __init semctl_init(void)
 	ret = semctl_sem_cache_init();
 	if (ret)
 		return ret;
-	ret = misc_register(&semctl_device);
+	ret = semctl_uring_init();
 	if (ret)
 		goto err_cache;
+	ret = misc_register(&semctl_device);
+	if (ret)
+		goto err_uring;
 	return 0;
 
+err_uring:
+	semctl_uring_exit();
 err_cache:
 	semctl_sem_cache_exit();
 	return ret;

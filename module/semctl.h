@@ -161,6 +161,7 @@ ktime_t *semctl_acquire_deadline(const struct semctl_acquire *args,
 /* uring.c: IORING_OP_URING_CMD on a semaphore fd */
 struct io_uring_cmd;
 int semctl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+int semctl_uring_init(void);
 void semctl_uring_exit(void);
 
 #endif /* _SEMCTL_H */

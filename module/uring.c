@@ -38,6 +38,9 @@ struct semctl_async {
 	struct list_head reap_node;	/* in semctl_reap_list, if reaped */
 };
 
+/* Pending acquires in their own cache: many can be queued at once. */
+static struct kmem_cache *semctl_async_cache;
+
 #define SEMCTL_REAP_INTERVAL_MS	20
 
 /*
@@ -98,7 +101,7 @@ static void semctl_async_complete(struct semctl_async *async, int result,
 	if (async->timed)
 		hrtimer_cancel(&async->timer);
 	io_uring_cmd_done(async->cmd, result, 0, issue_flags);
-	kfree(async);
+	kmem_cache_free(semctl_async_cache, async);
 }
 
 static void semctl_async_done_tw(struct io_uring_cmd *cmd,
@@ -160,10 +163,17 @@ static void semctl_reap(struct work_struct *work)
 	spin_unlock(&semctl_reap_lock);
 }
 
+int semctl_uring_init(void)
+{
+	semctl_async_cache = KMEM_CACHE(semctl_async, SLAB_ACCOUNT);
+	return semctl_async_cache ? 0 : -ENOMEM;
+}
+
 /* Module exit: every fd, so every queued acquire, is gone by now. */
 void semctl_uring_exit(void)
 {
 	cancel_delayed_work_sync(&semctl_reap_work);
+	kmem_cache_destroy(semctl_async_cache);
 }
 
 /* Ring or task exit: io_uring guarantees the command is not done yet. */
@@ -187,7 +197,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	struct semctl_async *async;
 	int ret;
 
-	async = kzalloc(sizeof(*async), GFP_KERNEL_ACCOUNT);
+	async = kmem_cache_zalloc(semctl_async_cache, GFP_KERNEL_ACCOUNT);
 	if (!async)
 		return -ENOMEM;
 	async->waiter.count = args->count;
@@ -207,7 +217,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 
 	ret = semctl_sem_queue_async(sfile->sem, &async->waiter);
 	if (ret) {
-		kfree(async);
+		kmem_cache_free(semctl_async_cache, async);
 		return ret < 0 ? ret : 0;
 	}
 	/*
