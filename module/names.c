@@ -14,17 +14,24 @@
  * reused, and put_ipc_ns() clears its superblock's s_fs_info when the
  * namespace dies. Tables of dead namespaces are reaped, names and all, by
  * the next lookup, link, unlink or listing, and at module exit.
+ *
+ * Each table is an rhashtable, so it grows and shrinks with its names and
+ * a lookup stays a short chain walk at any population. Every access still
+ * happens under semctl_names_lock: lookups cannot move to RCU alone, as
+ * semaphores are freed without waiting for a grace period (semaphore.c),
+ * so a reader could not safely take a reference on what it found.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
+#include <linux/jhash.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/stringhash.h>
+#include <linux/string.h>
 
 #include "semctl.h"
 
@@ -32,24 +39,52 @@
 struct semctl_ns {
 	struct list_head node;		/* in semctl_namespaces */
 	struct vfsmount *mq_mnt;	/* pinned; identifies the namespace */
-	DECLARE_HASHTABLE(names, 10);
+	struct rhashtable names;	/* semctl_sem by name */
 	struct list_head order;		/* creation order, for listing */
 	u64 last_id;
 	unsigned int nr_names;
 };
 
 /*
- * Protects semctl_namespaces, every table, and the name fields of every
- * semaphore (name_node, name_order, id, ns).
+ * Protects semctl_namespaces, every table (lookups included), and the name
+ * fields of every semaphore (name_hash, name_order, id). A table's resize
+ * runs later from a workqueue without it, under the table's own mutex; the
+ * rhashtable's bucket locks and RCU keep our accesses safe against that.
  */
 static DEFINE_MUTEX(semctl_names_lock);
 static LIST_HEAD(semctl_namespaces);
 static unsigned int semctl_nr_namespaces;
 
-static u32 semctl_name_hash(const char *name)
+/* Names are NUL-terminated strings of any length up to name_max. */
+static u32 semctl_name_hashfn(const void *key, u32 len, u32 seed)
 {
-	return full_name_hash(NULL, name, strlen(name));
+	const char *name = key;
+
+	return jhash(name, strlen(name), seed);
 }
+
+static u32 semctl_name_obj_hashfn(const void *obj, u32 len, u32 seed)
+{
+	const struct semctl_sem *sem = obj;
+
+	return semctl_name_hashfn(sem->name, len, seed);
+}
+
+static int semctl_name_cmpfn(struct rhashtable_compare_arg *arg,
+			     const void *obj)
+{
+	const struct semctl_sem *sem = obj;
+
+	return strcmp(sem->name, arg->key);
+}
+
+static const struct rhashtable_params semctl_names_params = {
+	.head_offset		= offsetof(struct semctl_sem, name_hash),
+	.hashfn			= semctl_name_hashfn,
+	.obj_hashfn		= semctl_name_obj_hashfn,
+	.obj_cmpfn		= semctl_name_cmpfn,
+	.automatic_shrinking	= true,
+};
 
 static bool semctl_ns_dead(struct semctl_ns *ns)
 {
@@ -58,16 +93,15 @@ static bool semctl_ns_dead(struct semctl_ns *ns)
 
 static void semctl_ns_free(struct semctl_ns *ns)
 {
-	struct hlist_node *next;
-	struct semctl_sem *sem;
-	unsigned int bucket;
+	struct semctl_sem *sem, *next;
 
 	lockdep_assert_held(&semctl_names_lock);
-	hash_for_each_safe(ns->names, bucket, next, sem, name_node) {
-		hash_del(&sem->name_node);
-		list_del(&sem->name_order);
+	/* Every linked name is on the order list; the table goes whole. */
+	list_for_each_entry_safe(sem, next, &ns->order, name_order) {
+		list_del_init(&sem->name_order);
 		semctl_sem_put(sem);
 	}
+	rhashtable_destroy(&ns->names);
 	list_del(&ns->node);
 	semctl_nr_namespaces--;
 	mntput(ns->mq_mnt);
@@ -108,8 +142,16 @@ static struct semctl_ns *semctl_ns_create(void)
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL_ACCOUNT);
 	if (!ns)
 		return NULL;
+	/*
+	 * The buckets are not charged to the caller's memcg (lib/rhashtable.c
+	 * allocates them), but max_names_per_ns bounds them as it bounds the
+	 * names.
+	 */
+	if (rhashtable_init(&ns->names, &semctl_names_params)) {
+		kfree(ns);
+		return NULL;
+	}
 	ns->mq_mnt = mntget(ipc_ns->mq_mnt);
-	hash_init(ns->names);
 	INIT_LIST_HEAD(&ns->order);
 	list_add_tail(&ns->node, &semctl_namespaces);
 	semctl_nr_namespaces++;
@@ -119,23 +161,19 @@ static struct semctl_ns *semctl_ns_create(void)
 static struct semctl_sem *semctl_ns_find(struct semctl_ns *ns,
 					 const char *name)
 {
-	struct semctl_sem *sem;
-
 	lockdep_assert_held(&semctl_names_lock);
 	if (!ns)
 		return NULL;
-	hash_for_each_possible(ns->names, sem, name_node,
-			       semctl_name_hash(name))
-		if (!strcmp(sem->name, name))
-			return sem;
-	return NULL;
+	return rhashtable_lookup_fast(&ns->names, name, semctl_names_params);
 }
 
 static void semctl_ns_remove(struct semctl_ns *ns, struct semctl_sem *sem)
 {
 	lockdep_assert_held(&semctl_names_lock);
-	hash_del(&sem->name_node);
-	list_del(&sem->name_order);
+	/* Cannot fail: @sem is in the table and we hold the lock. */
+	WARN_ON_ONCE(rhashtable_remove_fast(&ns->names, &sem->name_hash,
+					    semctl_names_params));
+	list_del_init(&sem->name_order);
 	ns->nr_names--;
 }
 
@@ -175,9 +213,17 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 		ret = -ENOSPC;
 		goto out_reap;
 	}
+	/*
+	 * The name is known to be free, so this only fails when the table
+	 * must grow and cannot allocate right now (it does so atomically).
+	 */
+	if (rhashtable_insert_fast(&ns->names, &sem->name_hash,
+				   semctl_names_params)) {
+		ret = -ENOMEM;
+		goto out_reap;
+	}
 	semctl_sem_get(sem);
 	sem->id = ++ns->last_id;
-	hash_add(ns->names, &sem->name_node, semctl_name_hash(name));
 	list_add_tail(&sem->name_order, &ns->order);
 	ns->nr_names++;
 out_reap:
@@ -240,7 +286,7 @@ bool semctl_names_is_linked(struct semctl_sem *sem)
 	bool linked;
 
 	mutex_lock(&semctl_names_lock);
-	linked = hash_hashed(&sem->name_node);
+	linked = !list_empty(&sem->name_order);
 	mutex_unlock(&semctl_names_lock);
 	return linked;
 }

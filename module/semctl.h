@@ -8,7 +8,8 @@
  *
  * Locking:
  *   semctl_names_lock (mutex, names.c) protects the per-namespace name
- *     tables and the name fields of every semaphore. It nests outside
+ *     tables (rhashtables, looked up under it too, not under RCU alone)
+ *     and the name fields of every semaphore. It nests outside
  *     sem->wait.lock.
  *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
  *     sem->waiters, sem->nr_waiters, sem->word (the pointer), every change
@@ -23,6 +24,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/rhashtable-types.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
@@ -58,9 +60,17 @@ struct semctl_sem {
 	kgid_t gid;
 	umode_t mode;
 
-	/* in its namespace's name table while hashed; semctl_names_lock */
-	struct hlist_node name_node;
-	struct list_head name_order;	/* creation order, for listing */
+	/*
+	 * In its namespace's name table while linked; semctl_names_lock.
+	 * The hlist view is only there for semctl_sem_alloc()'s
+	 * INIT_HLIST_NODE(), which the zeroed allocation makes redundant.
+	 */
+	union {
+		struct rhash_head name_hash;
+		struct hlist_node name_node;
+	};
+	/* creation order, for listing; empty when not linked */
+	struct list_head name_order;
 	u64 id;				/* listing cursor, set when named */
 	char *name;		/* NULL when anonymous; constant once set */
 };
