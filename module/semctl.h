@@ -60,15 +60,8 @@ struct semctl_sem {
 	kgid_t gid;
 	umode_t mode;
 
-	/*
-	 * In its namespace's name table while linked; semctl_names_lock.
-	 * The hlist view is only there for semctl_sem_alloc()'s
-	 * INIT_HLIST_NODE(), which the zeroed allocation makes redundant.
-	 */
-	union {
-		struct rhash_head name_hash;
-		struct hlist_node name_node;
-	};
+	/* in its namespace's name table while linked; semctl_names_lock */
+	struct rhash_head name_hash;
 	/* creation order, for listing; empty when not linked */
 	struct list_head name_order;
 	u64 id;				/* listing cursor, set when named */
