@@ -36,7 +36,27 @@ struct semctl_map {
 	int fd;
 	/* a plain blocking acquire of 1 may be a read(2): no FD_UNDO */
 	bool read_acquires;
+	/* more than one CPU: a holder elsewhere may release while we spin */
+	bool spin;
 };
+
+/*
+ * How long an acquire watches the word before it queues in the kernel:
+ * long enough for a short critical section on another CPU to end, short
+ * against a sleep and a cross-CPU wake-up.
+ */
+#define SEMCTL_MAP_SPINS	512
+
+static inline void semctl_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
 
 SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 {
@@ -75,6 +95,7 @@ SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 	map->max = shared->max;
 	map->fd = fd;
 	map->read_acquires = !ret && !(info.flags & SEMCTL_INFO_FD_UNDO);
+	map->spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	*mapp = map;
 	return 0;
 }
@@ -118,6 +139,29 @@ static int semctl_map_take(struct semctl_map *map, uint64_t count)
 }
 
 /*
+ * Nobody is queued but the units are taken: watch the word a little before
+ * queueing, as adaptive mutexes do. Stop as soon as the kernel owns it
+ * (somebody queued: FIFO says queue behind them). Return: 0 taken, -EBUSY.
+ */
+static int semctl_map_spin(struct semctl_map *map, uint64_t count)
+{
+	unsigned int i;
+	uint64_t v;
+
+	if (!map->spin)
+		return -EBUSY;
+	for (i = 0; i < SEMCTL_MAP_SPINS; i++) {
+		semctl_cpu_relax();
+		v = atomic_load_explicit(map->word, memory_order_relaxed);
+		if (v & SEMCTL_VALUE_KERNEL)
+			return -EBUSY;
+		if (v >= count && !semctl_map_take(map, count))
+			return 0;
+	}
+	return -EBUSY;
+}
+
+/*
  * Serve an acquire in userspace if it can be. Flags the word cannot honour
  * (undo) and every invalid argument go to the kernel, for its answer.
  * Return: as semctl_map_take().
@@ -131,7 +175,7 @@ static int semctl_map_acquire_fast(struct semctl_map *map, uint64_t count,
 		return -EBUSY;
 	ret = semctl_map_take(map, count);
 	if (ret == -EAGAIN && !(flags & SEMCTL_ACQUIRE_TRY))
-		return -EBUSY;
+		return semctl_map_spin(map, count);
 	return ret;
 }
 
