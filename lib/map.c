@@ -11,6 +11,7 @@
  * barrier, so a critical section's writes are seen by the next holder.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,8 +37,6 @@ struct semctl_map {
 	int fd;
 	/* a plain blocking acquire of 1 may be a read(2): no FD_UNDO */
 	bool read_acquires;
-	/* more than one CPU: a holder elsewhere may release while we spin */
-	bool spin;
 };
 
 /*
@@ -46,6 +45,30 @@ struct semctl_map {
  * against a sleep and a cross-CPU wake-up.
  */
 #define SEMCTL_MAP_SPINS	512
+
+/*
+ * Spinning pays only if a holder can run on another CPU meanwhile: not for
+ * a thread that may run on one CPU only (pinned, or a one-CPU cpuset),
+ * where it would only delay the holder. Asked of the kernel once per
+ * thread and again every 64 slow paths, as affinity may change.
+ */
+static __thread int semctl_thread_cpus;
+static __thread unsigned int semctl_thread_slow_paths;
+
+static bool semctl_thread_may_spin(void)
+{
+	cpu_set_t set;
+
+	if (!semctl_thread_cpus || !(++semctl_thread_slow_paths % 64)) {
+		int saved = errno;
+
+		/* A failure (more CPUs than cpu_set_t holds) allows it. */
+		semctl_thread_cpus = sched_getaffinity(0, sizeof(set), &set) ?
+				     2 : CPU_COUNT(&set);
+		errno = saved;
+	}
+	return semctl_thread_cpus > 1;
+}
 
 static inline void semctl_cpu_relax(void)
 {
@@ -95,7 +118,6 @@ SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 	map->max = shared->max;
 	map->fd = fd;
 	map->read_acquires = !ret && !(info.flags & SEMCTL_INFO_FD_UNDO);
-	map->spin = sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	*mapp = map;
 	return 0;
 }
@@ -148,7 +170,7 @@ static int semctl_map_spin(struct semctl_map *map, uint64_t count)
 	unsigned int i;
 	uint64_t v;
 
-	if (!map->spin)
+	if (!semctl_thread_may_spin())
 		return -EBUSY;
 	for (i = 0; i < SEMCTL_MAP_SPINS; i++) {
 		semctl_cpu_relax();
