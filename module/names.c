@@ -16,10 +16,16 @@
  * the next lookup, link, unlink or listing, and at module exit.
  *
  * Each table is an rhashtable, so it grows and shrinks with its names and
- * a lookup stays a short chain walk at any population. Every access still
- * happens under semctl_names_lock: lookups cannot move to RCU alone, as
- * semaphores are freed without waiting for a grace period (semaphore.c),
- * so a reader could not safely take a reference on what it found.
+ * a lookup stays a short chain walk at any population. Beside it an xarray
+ * holds the names by id, in creation order: a listing resumes from its
+ * cursor with one xa_find() rather than a walk from the first name. It
+ * gathers a batch under the lock and copies it out only after dropping it,
+ * so a user page that stalls cannot hold up everybody's names.
+ *
+ * Every access still happens under semctl_names_lock: lookups cannot move
+ * to RCU alone, as semaphores are freed without waiting for a grace period
+ * (semaphore.c), so a reader could not safely take a reference on what it
+ * found.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -30,8 +36,10 @@
 #include <linux/nsproxy.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 
 #include "semctl.h"
 
@@ -40,16 +48,19 @@ struct semctl_ns {
 	struct list_head node;		/* in semctl_namespaces */
 	struct vfsmount *mq_mnt;	/* pinned; identifies the namespace */
 	struct rhashtable names;	/* semctl_sem by name */
-	struct list_head order;		/* creation order, for listing */
-	u64 last_id;
+	struct xarray order;		/* semctl_sem by id: creation order */
+	u64 last_id;			/* ids are never reused */
 	unsigned int nr_names;
 };
 
 /*
- * Protects semctl_namespaces, every table (lookups included), and the name
- * fields of every semaphore (name_hash, name_order, id). A table's resize
- * runs later from a workqueue without it, under the table's own mutex; the
- * rhashtable's bucket locks and RCU keep our accesses safe against that.
+ * Protects semctl_namespaces, every table and order xarray (lookups
+ * included; the xarray's own spinlock only serves its API), and the name
+ * fields of every semaphore (name_hash, id). Never held across a copy to
+ * user memory: listing gathers under it and copies out after. A table's
+ * resize runs later from a workqueue without it, under the table's own
+ * mutex; the rhashtable's bucket locks and RCU keep our accesses safe
+ * against that.
  */
 static DEFINE_MUTEX(semctl_names_lock);
 static LIST_HEAD(semctl_namespaces);
@@ -93,14 +104,16 @@ static bool semctl_ns_dead(struct semctl_ns *ns)
 
 static void semctl_ns_free(struct semctl_ns *ns)
 {
-	struct semctl_sem *sem, *next;
+	struct semctl_sem *sem;
+	unsigned long id;
 
 	lockdep_assert_held(&semctl_names_lock);
-	/* Every linked name is on the order list; the table goes whole. */
-	list_for_each_entry_safe(sem, next, &ns->order, name_order) {
-		list_del_init(&sem->name_order);
+	/* Every linked name is in the order xarray; the table goes whole. */
+	xa_for_each(&ns->order, id, sem) {
+		sem->id = 0;
 		semctl_sem_put(sem);
 	}
+	xa_destroy(&ns->order);
 	rhashtable_destroy(&ns->names);
 	list_del(&ns->node);
 	semctl_nr_namespaces--;
@@ -152,7 +165,7 @@ static struct semctl_ns *semctl_ns_create(void)
 		return NULL;
 	}
 	ns->mq_mnt = mntget(ipc_ns->mq_mnt);
-	INIT_LIST_HEAD(&ns->order);
+	xa_init(&ns->order);
 	list_add_tail(&ns->node, &semctl_namespaces);
 	semctl_nr_namespaces++;
 	return ns;
@@ -173,7 +186,8 @@ static void semctl_ns_remove(struct semctl_ns *ns, struct semctl_sem *sem)
 	/* Cannot fail: @sem is in the table and we hold the lock. */
 	WARN_ON_ONCE(rhashtable_remove_fast(&ns->names, &sem->name_hash,
 					    semctl_names_params));
-	list_del_init(&sem->name_order);
+	xa_erase(&ns->order, sem->id);
+	sem->id = 0;
 	ns->nr_names--;
 }
 
@@ -191,6 +205,7 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 {
 	struct semctl_sem *found;
 	struct semctl_ns *ns;
+	u64 id;
 	int ret = 0;
 
 	sem->name = name;
@@ -209,8 +224,16 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	if (ns->nr_names >= READ_ONCE(semctl_max_names_per_ns)) {
+	/* Ids are xarray indices; running out of them needs a 32-bit box. */
+	if (ns->nr_names >= READ_ONCE(semctl_max_names_per_ns) ||
+	    ns->last_id >= ULONG_MAX) {
 		ret = -ENOSPC;
+		goto out_reap;
+	}
+	/* Ids are never reused, so the slot is free: this fails on -ENOMEM. */
+	id = ns->last_id + 1;
+	if (xa_insert(&ns->order, id, sem, GFP_KERNEL_ACCOUNT)) {
+		ret = -ENOMEM;
 		goto out_reap;
 	}
 	/*
@@ -219,12 +242,13 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 	 */
 	if (rhashtable_insert_fast(&ns->names, &sem->name_hash,
 				   semctl_names_params)) {
+		xa_erase(&ns->order, id);
 		ret = -ENOMEM;
 		goto out_reap;
 	}
 	semctl_sem_get(sem);
-	sem->id = ++ns->last_id;
-	list_add_tail(&sem->name_order, &ns->order);
+	sem->id = id;
+	ns->last_id = id;
 	ns->nr_names++;
 out_reap:
 	/* A table we just made and could not use */
@@ -286,7 +310,7 @@ bool semctl_names_is_linked(struct semctl_sem *sem)
 	bool linked;
 
 	mutex_lock(&semctl_names_lock);
-	linked = !list_empty(&sem->name_order);
+	linked = sem->id != 0;
 	mutex_unlock(&semctl_names_lock);
 	return linked;
 }
@@ -313,6 +337,81 @@ static u32 semctl_names_rights(struct semctl_sem *sem)
 	return flags;
 }
 
+/* Entries one listing call returns at most */
+#define SEMCTL_LIST_BATCH	64
+/* Names a listing looks at, at most, in one hold of semctl_names_lock */
+#define SEMCTL_LIST_SCAN	1024
+
+/* One entry of a listing: gathered under the lock, copied out after it. */
+struct semctl_list_entry {
+	struct semctl_info info;
+	u64 id;
+};
+
+/*
+ * Gather into @batch, from *@nr on, the names of @ns after *@cursor that
+ * the caller may read, until @room entries are gathered or SEMCTL_LIST_SCAN
+ * names were looked at; move *@cursor past every name looked at, whether
+ * gathered or skipped.
+ *
+ * Return: true if @ns may hold names after *@cursor.
+ */
+static bool semctl_ns_gather(struct semctl_ns *ns, u64 *cursor,
+			     struct semctl_list_entry *batch,
+			     unsigned int room, unsigned int *nr)
+{
+	unsigned int scanned = 0;
+	struct semctl_sem *sem;
+	unsigned long index;
+	u32 rights;
+
+	lockdep_assert_held(&semctl_names_lock);
+	/* Ids are xarray indices: none lies beyond ULONG_MAX. */
+	if (*cursor >= ULONG_MAX)
+		return false;
+	xa_for_each_start(&ns->order, index, sem, *cursor + 1) {
+		if (*nr == room || scanned == SEMCTL_LIST_SCAN)
+			return true;
+		scanned++;
+		rights = semctl_names_rights(sem);
+		if (rights & SEMCTL_INFO_READ) {
+			semctl_sem_info(sem, &batch[*nr].info);
+			batch[*nr].info.flags |= rights;
+			batch[*nr].id = sem->id;
+			(*nr)++;
+		}
+		*cursor = sem->id;
+	}
+	return false;
+}
+
+/*
+ * Gather the caller's next readable names into @batch: *@nr of them, 0 only
+ * at the end. The lock is dropped every SEMCTL_LIST_SCAN names, so a long
+ * run of names the caller may not read does not hold up everybody else.
+ *
+ * Return: 0, or -EINTR on a fatal signal.
+ */
+static int semctl_names_gather(u64 *cursor, struct semctl_list_entry *batch,
+			       unsigned int room, unsigned int *nr)
+{
+	struct semctl_ns *ns;
+	bool more;
+
+	*nr = 0;
+	for (;;) {
+		mutex_lock(&semctl_names_lock);
+		ns = semctl_ns_current();
+		more = ns && semctl_ns_gather(ns, cursor, batch, room, nr);
+		mutex_unlock(&semctl_names_lock);
+		if (*nr || !more)
+			return 0;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+}
+
 /**
  * semctl_names_list - copy out the caller's namespace's readable names
  * @cursor:	in: the last id seen (0 to start); out: the last id passed
@@ -320,43 +419,46 @@ static u32 semctl_names_rights(struct semctl_sem *sem)
  * @entry_size:	the caller's sizeof(struct semctl_info)
  * @count:	in: room in @entries; out: entries written
  *
- * Return: 0 or -EFAULT.
+ * Writes SEMCTL_LIST_BATCH entries at most, so fewer than the room even
+ * when more names follow; only 0 entries means the end. The batch is
+ * gathered under semctl_names_lock and copied out after dropping it: a
+ * user page that stalls (userfaultfd, FUSE) must not hold the lock.
+ *
+ * Return: 0; -EFAULT with *@count the entries written before the fault and
+ * *@cursor at the last of them, so that no name is passed undelivered;
+ * -ENOMEM; -EINTR on a fatal signal.
  */
 int semctl_names_list(u64 *cursor, void __user *entries, u32 entry_size,
 		      u32 *count)
 {
-	struct semctl_info info;
-	struct semctl_sem *sem;
-	struct semctl_ns *ns;
-	u32 written = 0;
-	u32 rights;
-	int ret = 0;
+	unsigned int room = min_t(u32, *count, SEMCTL_LIST_BATCH);
+	struct semctl_list_entry *batch;
+	u64 start = *cursor;
+	unsigned int nr, i;
+	int ret;
 
-	mutex_lock(&semctl_names_lock);
-	ns = semctl_ns_current();
-	if (!ns)
-		goto out_unlock;
-	list_for_each_entry(sem, &ns->order, name_order) {
-		if (sem->id <= *cursor)
-			continue;
-		if (written == *count)
+	*count = 0;
+	if (!room)
+		return 0;
+	batch = kvmalloc_array(room, sizeof(*batch), GFP_KERNEL_ACCOUNT);
+	if (!batch)
+		return -ENOMEM;
+	ret = semctl_names_gather(cursor, batch, room, &nr);
+	if (ret)
+		goto out_free;
+	for (i = 0; i < nr; i++) {
+		ret = semctl_copy_struct_to_user(entries, entry_size,
+						 &batch[i].info,
+						 sizeof(batch[i].info));
+		if (ret) {
+			*cursor = i ? batch[i - 1].id : start;
 			break;
-		rights = semctl_names_rights(sem);
-		if (rights & SEMCTL_INFO_READ) {
-			semctl_sem_info(sem, &info);
-			info.flags |= rights;
-			ret = semctl_copy_struct_to_user(entries, entry_size,
-							 &info, sizeof(info));
-			if (ret)
-				break;
-			entries += entry_size;
-			written++;
 		}
-		*cursor = sem->id;
+		entries += entry_size;
 	}
-out_unlock:
-	mutex_unlock(&semctl_names_lock);
-	*count = written;
+	*count = i;
+out_free:
+	kvfree(batch);
 	return ret;
 }
 

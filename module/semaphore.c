@@ -86,7 +86,6 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	sem->uid = current_euid();
 	sem->gid = current_egid();
 	sem->mode = mode;
-	INIT_LIST_HEAD(&sem->name_order);
 	return sem;
 }
 

@@ -9,8 +9,9 @@
  * Locking:
  *   semctl_names_lock (mutex, names.c) protects the per-namespace name
  *     tables (rhashtables, looked up under it too, not under RCU alone)
- *     and the name fields of every semaphore. It nests outside
- *     sem->wait.lock.
+ *     and creation-order xarrays, and the name fields of every semaphore.
+ *     It nests outside sem->wait.lock and is never held across a copy to
+ *     or from user memory.
  *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
  *     sem->waiters, sem->nr_waiters, sem->word (the pointer), every change
  *     the kernel makes to the value word, and the undo count of every open
@@ -62,9 +63,8 @@ struct semctl_sem {
 
 	/* in its namespace's name table while linked; semctl_names_lock */
 	struct rhash_head name_hash;
-	/* creation order, for listing; empty when not linked */
-	struct list_head name_order;
-	u64 id;				/* listing cursor, set when named */
+	/* index in its namespace's order xarray while linked, else 0 */
+	u64 id;
 	char *name;		/* NULL when anonymous; constant once set */
 };
 

@@ -167,6 +167,162 @@ TEST_F(ls, cursor_survives_unlink_of_last_seen)
 	memset(names, 0, sizeof(names));
 }
 
+/* Many names: create, list and unlink `MANY` of them with a unique prefix */
+#define MANY 3000
+
+static char many_prefix[64];
+
+static int make_many(int dev, const char *tag, int n)
+{
+	char name[128];
+	int i, fd;
+
+	snprintf(many_prefix, sizeof(many_prefix), "ksft.list.%s.%d.", tag,
+		 getpid());
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", many_prefix, i);
+		fd = sem_create_full(dev, SEMCTL_CREATE_EXCL, 0, 1, name, 0600);
+		if (fd < 0)
+			return fd;
+		close(fd);
+	}
+	return 0;
+}
+
+static void drop_many(int dev, int n)
+{
+	char name[128];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", many_prefix, i);
+		sem_unlink(dev, name);
+	}
+}
+
+/*
+ * Page through everything with room for `room` entries a call; check that
+ * ours come each exactly once, in creation order. Returns how many of ours
+ * were seen (n when all is well) or -errno; *calls counts the calls that
+ * returned entries, *short_calls those that returned fewer than the room
+ * and yet were not the last to return entries.
+ */
+static int list_many(int dev, unsigned int room, int n, int *calls,
+		     int *short_calls)
+{
+	static struct semctl_info ent[1024];
+	struct semctl_list l = { .size = sizeof(l) };
+	size_t plen = strlen(many_prefix);
+	bool was_short = false;
+	int next = 0;
+	unsigned int i;
+	char *end;
+	long idx;
+	int r;
+
+	if (room > sizeof(ent) / sizeof(ent[0]))
+		return -EINVAL;
+	*calls = 0;
+	*short_calls = 0;
+	l.entry_size = sizeof(ent[0]);
+	for (;;) {
+		l.entries = (uintptr_t)ent;
+		l.count = room;
+		r = list_raw(dev, &l);
+		if (r)
+			return r;
+		if (!l.count)
+			break;
+		if (l.count > room)
+			return -E2BIG;
+		++*calls;
+		if (was_short)
+			++*short_calls;
+		was_short = l.count < room;
+		for (i = 0; i < l.count; i++) {
+			if (strncmp(ent[i].name, many_prefix, plen))
+				continue;
+			idx = strtol(ent[i].name + plen, &end, 10);
+			/* each exactly once, and in creation order */
+			if (*end || idx != next)
+				return -EILSEQ;
+			next++;
+		}
+		if (*calls > 1000000)
+			return -ELOOP;
+	}
+	return next == n ? n : -ENODATA;
+}
+
+TEST_F_TIMEOUT(ls, many_names_small_batches_each_once_in_order, 600)
+{
+	int calls, short_calls;
+
+	ASSERT_EQ(0, make_many(self->dev, "many", MANY));
+	EXPECT_EQ(MANY, list_many(self->dev, 1, MANY, &calls, &short_calls));
+	EXPECT_EQ(MANY, list_many(self->dev, 7, MANY, &calls, &short_calls));
+	EXPECT_LE(MANY / 7, calls);
+	EXPECT_EQ(MANY, list_many(self->dev, 64, MANY, &calls, &short_calls));
+	drop_many(self->dev, MANY);
+}
+
+/*
+ * A call may return fewer entries than it has room for while more follow;
+ * a caller that loops until 0 still gets every name.
+ */
+TEST_F_TIMEOUT(ls, short_batch_is_not_the_end, 300)
+{
+	int n = 200, calls, short_calls;
+
+	ASSERT_EQ(0, make_many(self->dev, "short", n));
+	ASSERT_EQ(n, list_many(self->dev, 1024, n, &calls, &short_calls));
+	/*
+	 * 200 names do not come in one call, though 1024 would fit: some
+	 * call was short and yet not the last, and the loop went on.
+	 */
+	EXPECT_LT(1, calls);
+	EXPECT_LE(1, short_calls);
+	drop_many(self->dev, n);
+}
+
+/*
+ * An entry that cannot be written fails the call with EFAULT and leaves
+ * the cursor alone: the entries before it, written or not, come again.
+ */
+TEST_F(ls, efault_midway_keeps_cursor)
+{
+	size_t esz = sizeof(struct semctl_info), pg = page_size();
+	struct semctl_list l = { .size = sizeof(l) };
+	static struct semctl_info first;
+	struct semctl_info *ent;
+	char *map;
+
+	make_names(_metadata, self, "efmid");
+	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + pg, pg, PROT_NONE));
+	/* room for one entry before the hole; the second straddles it */
+	ent = (void *)(map + pg - esz - esz / 2);
+	memset(ent, 0, esz);
+	l.entry_size = esz;
+	l.entries = (uintptr_t)ent;
+	l.count = 4;
+	l.cursor = 0;
+	EXPECT_EQ(-EFAULT, list_raw(self->dev, &l));
+	EXPECT_EQ(0, l.cursor);
+	EXPECT_EQ(4, l.count);
+	/* the entry that made it out is listed again from the same cursor */
+	EXPECT_NE(0, ent->name[0]);
+	l.entries = (uintptr_t)&first;
+	l.count = 1;
+	ASSERT_EQ(0, list_raw(self->dev, &l));
+	ASSERT_EQ(1, l.count);
+	EXPECT_STREQ(ent->name, first.name);
+	munmap(map, 2 * pg);
+	drop_names(self);
+}
+
 TEST_F(ls, entry_size_ver0_ok)
 {
 	static unsigned char buf[NNAMES * 2 * SEMCTL_INFO_SIZE_VER0 + 8];

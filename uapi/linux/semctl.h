@@ -243,7 +243,8 @@ struct semctl_poison {
  * @count:	in: room in @entries; out: entries written, 0 at the end
  *
  * Lists the named semaphores the caller may read (mode's read bit, or
- * CAP_IPC_OWNER), in creation order. An entry's @undo is 0 and its
+ * CAP_IPC_OWNER), in creation order. A call may write fewer entries than
+ * there is room for while more follow: call again until @count is 0. An entry's @undo is 0 and its
  * SEMCTL_INFO_READ/WRITE flags say what an open would grant.
  */
 struct semctl_list {
