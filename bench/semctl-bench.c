@@ -435,6 +435,33 @@ static const char *const semctl_short[NSEMCTL] = {
 	"ioctl", "read/write", "mapped",
 };
 
+/* The short name of semctl column @prim (one of semctl_cols). */
+static const char *semctl_short_of(int prim)
+{
+	int j;
+
+	for (j = 0; j < NSEMCTL; j++)
+		if (semctl_cols[j] == prim)
+			return semctl_short[j];
+	return "-";
+}
+
+/* Append ", " (unless @buf is empty) and a formatted item to @buf. */
+static void __attribute__((format(printf, 3, 4)))
+append_item(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l && l + 2 < size) {
+		strcpy(buf + l, ", ");
+		l += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + l, size - l, fmt, ap);
+	va_end(ap);
+}
+
 static int is_semctl(int kind)
 {
 	return kind == P_SEMCTL || kind == P_SEMCTL_RW || kind == P_SEMCTL_MAP;
@@ -929,13 +956,10 @@ static void row1(void)
 			printf("%s %s %.2f× (%.2f×) / %.2f× (%.2f×)",
 			       j ? ";" : "", prim_name[semctl_cols[j]], e,
 			       cell_min(v) / me, y, cell_min(v) / ms);
-			if (semctl_cols[j] != b) {
-				size_t l = strlen(others);
-
-				snprintf(others + l, sizeof(others) - l,
-					 "%s%s %.2f× / %.2f×", l ? ", " : "",
-					 semctl_short[j], e, y);
-			}
+			if (semctl_cols[j] != b)
+				append_item(others, sizeof(others),
+					    "%s %.2f× / %.2f×", semctl_short[j],
+					    e, y);
 		}
 		printf(".\n");
 		if (b < 0) {
@@ -1087,13 +1111,9 @@ static void row2(void)
 
 			printf(" %.2f× (%.2f×) |", v,
 			       cell_min(&c[k][sc]) / cell_min(&c[k][P_SEMT]));
-			if (sc != b) {
-				size_t l = strlen(others);
-
-				snprintf(others + l, sizeof(others) - l,
-					 "%s%s %.2f×", l ? ", " : "",
-					 semctl_short[j], v);
-			}
+			if (sc != b)
+				append_item(others, sizeof(others), "%s %.2f×",
+					    semctl_short[j], v);
 		}
 		if (b < 0) {
 			printf(" – | – | n/a |\n");
@@ -1104,7 +1124,7 @@ static void row2(void)
 		rt = ratio_best(c[k], b, ps, 0, &best);
 		rb = ratio_best(c[k], b, peers_all, 0, &best);
 		printf(" %.2f× (%s) | %.2f× (%s) | %s |\n", rt,
-		       semctl_short[b == P_SEMCTL ? 0 : b == P_SEMCTL_RW ? 1 : 2],
+		       semctl_short_of(b),
 		       rb, best >= 0 ? prim_name[best] : "-",
 		       verdict(!isnan(rt), rt <= 1.0));
 		summarize("| 2 | handoff ≤ 1.0× sem_t, %s; judged: %s (minima %.2f×; others: %s) | %.2f× | %s |\n",
@@ -1284,13 +1304,9 @@ static void row3(void)
 			double v = ratio_best(c[k], sc, ps, 1, &best);
 
 			printf(" %.2f× |", v);
-			if (sc != b) {
-				size_t l = strlen(others);
-
-				snprintf(others + l, sizeof(others) - l,
-					 "%s%s %.2f×", l ? ", " : "",
-					 semctl_short[j], v);
-			}
+			if (sc != b)
+				append_item(others, sizeof(others), "%s %.2f×",
+					    semctl_short[j], v);
 		}
 		if (b < 0) {
 			printf(" – | – | n/a |\n");
@@ -1301,7 +1317,7 @@ static void row3(void)
 		rt = ratio_best(c[k], b, ps, 1, &best);
 		rb = ratio_best(c[k], b, peers_all, 1, &best);
 		printf(" %.2f× (%s) | %.2f× (%s) | %s |\n", rt,
-		       semctl_short[b == P_SEMCTL ? 0 : b == P_SEMCTL_RW ? 1 : 2],
+		       semctl_short_of(b),
 		       rb, best >= 0 ? prim_name[best] : "-",
 		       verdict(!isnan(rt), rt >= 1.0));
 		summarize("| 3 | contended ≥ 1.0× sem_t, %s; judged: %s (others: %s) | %.2f× | %s |\n",
@@ -1331,14 +1347,10 @@ static void row7(void)
 		char others[256] = "";
 
 		for (m = 0; m < NSEMCTL; m++)
-			if (semctl_cols[m] != b) {
-				size_t l = strlen(others);
-
-				snprintf(others + l, sizeof(others) - l,
-					 "%s%s %.3f", l ? ", " : "",
-					 semctl_short[m],
-					 cell_med(&fair_jain[k][semctl_cols[m]]));
-			}
+			if (semctl_cols[m] != b)
+				append_item(others, sizeof(others), "%s %.3f",
+					    semctl_short[m],
+					    cell_med(&fair_jain[k][semctl_cols[m]]));
 		printf("| Jain, %s |", ccfg[k]);
 		for (i = 0; i < NPRIM; i++)
 			put_cell(&fair_jain[k][i], U_IDX);

@@ -78,39 +78,72 @@ static int wait_kernel_bit(_Atomic __u64 *word, bool set)
 	return 0;
 }
 
+/* A new anonymous semaphore with its word mapped read-write. */
+struct mapped {
+	int dev;
+	int fd;
+	_Atomic __u64 *word;
+};
+
+/* Return: 0, or -errno with nothing left open. */
+static int mapped_new(struct mapped *m, __u32 flags, __u64 value, __u64 max)
+{
+	int ret;
+
+	m->dev = dev_open();
+	if (m->dev < 0)
+		return -errno;
+	m->fd = sem_create_full(m->dev, flags, value, max, NULL, 0600);
+	if (m->fd < 0) {
+		ret = m->fd;
+		goto err_dev;
+	}
+	m->word = map_word(m->fd, PROT_READ | PROT_WRITE);
+	if (!m->word) {
+		ret = -errno;
+		goto err_fd;
+	}
+	return 0;
+
+err_fd:
+	close(m->fd);
+err_dev:
+	close(m->dev);
+	return ret;
+}
+
+static void mapped_put(struct mapped *m)
+{
+	unmap_word(m->word);
+	close(m->fd);
+	close(m->dev);
+}
+
 TEST(the_word_is_the_value)
 {
-	_Atomic __u64 *word;
-	int dev, fd;
+	struct mapped m;
 	__u64 v;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 3, 5);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
-	EXPECT_EQ(3, atomic_load(word));
+	ASSERT_EQ(0, mapped_new(&m, 0, 3, 5));
+	EXPECT_EQ(3, atomic_load(m.word));
 
-	/* Kernel changes show in the word, CAS changes in every report. */
-	ASSERT_EQ(0, sem_try(fd, 1));
-	EXPECT_EQ(2, atomic_load(word));
+	/* Kernel changes show in the m.word, CAS changes in every report. */
+	ASSERT_EQ(0, sem_try(m.fd, 1));
+	EXPECT_EQ(2, atomic_load(m.word));
 	v = 2;
-	ASSERT_TRUE(atomic_compare_exchange_strong(word, &v, 0));
-	EXPECT_EQ(0, sem_value(fd));
-	EXPECT_EQ(-EAGAIN, sem_try(fd, 1));
+	ASSERT_TRUE(atomic_compare_exchange_strong(m.word, &v, 0));
+	EXPECT_EQ(0, sem_value(m.fd));
+	EXPECT_EQ(-EAGAIN, sem_try(m.fd, 1));
 	v = 0;
-	ASSERT_TRUE(atomic_compare_exchange_strong(word, &v, 5));
-	EXPECT_EQ(5, sem_value(fd));
-	EXPECT_EQ(-EOVERFLOW, sem_release(fd, 1));
-	ASSERT_EQ(0, sem_try(fd, 5));
-	EXPECT_EQ(0, atomic_load(word));
+	ASSERT_TRUE(atomic_compare_exchange_strong(m.word, &v, 5));
+	EXPECT_EQ(5, sem_value(m.fd));
+	EXPECT_EQ(-EOVERFLOW, sem_release(m.fd, 1));
+	ASSERT_EQ(0, sem_try(m.fd, 5));
+	EXPECT_EQ(0, atomic_load(m.word));
 	/* Nobody waited: the kernel left the bit clear. */
-	EXPECT_FALSE(kernel_bit(word));
+	EXPECT_FALSE(kernel_bit(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 struct blocked {
@@ -128,36 +161,28 @@ static void *acquire_main(void *arg)
 
 TEST(a_queued_acquirer_sets_the_bit_until_served)
 {
+	struct mapped m;
 	struct blocked b = { .ret = 1 };
-	_Atomic __u64 *word;
 	pthread_t thread;
-	int dev, fd;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 1, 4);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
+	ASSERT_EQ(0, mapped_new(&m, 0, 1, 4));
 
-	ASSERT_EQ(0, fast_acquire(word, fd, 1));
-	EXPECT_EQ(0, atomic_load(word));
-	b.fd = fd;
+	ASSERT_EQ(0, fast_acquire(m.word, m.fd, 1));
+	EXPECT_EQ(0, atomic_load(m.word));
+	b.fd = m.fd;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, acquire_main, &b));
-	ASSERT_EQ(0, wait_waiters(fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(m.fd, 1, NULL));
 	/* FIFO: a CAS must not take units past the queued acquirer. */
-	EXPECT_EQ(SEMCTL_VALUE_KERNEL, atomic_load(word));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL, atomic_load(m.word));
 
-	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 1, 4));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(0, b.ret);
 	/* The unit went to the waiter; the queue is empty, the bit clear. */
-	EXPECT_EQ(0, atomic_load(word));
-	EXPECT_EQ(0, sem_waiters(fd));
+	EXPECT_EQ(0, atomic_load(m.word));
+	EXPECT_EQ(0, sem_waiters(m.fd));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 struct poller {
@@ -178,128 +203,97 @@ static void *poll_main(void *arg)
 
 TEST(a_poller_is_woken_by_a_fast_path_release)
 {
+	struct mapped m;
 	struct poller p = { .ret = -2 };
-	_Atomic __u64 *word;
 	pthread_t thread;
-	int dev, fd;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 0, 4);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
-	EXPECT_FALSE(kernel_bit(word));
+	ASSERT_EQ(0, mapped_new(&m, 0, 0, 4));
+	EXPECT_FALSE(kernel_bit(m.word));
 
-	p.fd = fd;
+	p.fd = m.fd;
 	ASSERT_EQ(0, pthread_create(&thread, NULL, poll_main, &p));
 	/* Polling sets the bit, so the release below enters the kernel. */
-	ASSERT_EQ(0, wait_kernel_bit(word, true));
-	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
+	ASSERT_EQ(0, wait_kernel_bit(m.word, true));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 1, 4));
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	EXPECT_EQ(1, p.ret);
 	EXPECT_TRUE(p.revents & POLLIN);
-	EXPECT_EQ(1, sem_value(fd));
+	EXPECT_EQ(1, sem_value(m.fd));
 
-	/* poll() has returned: the next kernel change gives the word back. */
-	ASSERT_EQ(0, sem_try(fd, 1));
-	EXPECT_EQ(0, atomic_load(word));
+	/* poll() has returned: the next kernel change gives the m.word back. */
+	ASSERT_EQ(0, sem_try(m.fd, 1));
+	EXPECT_EQ(0, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST(an_epoll_watch_keeps_the_bit)
 {
+	struct mapped m;
 	struct epoll_event ev = { .events = EPOLLIN };
-	_Atomic __u64 *word;
-	int dev, fd, ep;
+	int ep;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 0, 4);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
+	ASSERT_EQ(0, mapped_new(&m, 0, 0, 4));
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_GE(ep, 0);
-	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
-	EXPECT_TRUE(kernel_bit(word));
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, m.fd, &ev));
+	EXPECT_TRUE(kernel_bit(m.word));
 
 	/* Every release is made in the kernel and reaches the watch. */
-	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
-	EXPECT_TRUE(kernel_bit(word));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 1, 4));
+	EXPECT_TRUE(kernel_bit(m.word));
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS));
-	ASSERT_EQ(0, fast_acquire(word, fd, 1));
-	EXPECT_TRUE(kernel_bit(word));
+	ASSERT_EQ(0, fast_acquire(m.word, m.fd, 1));
+	EXPECT_TRUE(kernel_bit(m.word));
 	EXPECT_EQ(0, epoll_wait(ep, &ev, 1, 0));
 
-	/* The watch is gone once the epoll fd closes; the bit follows. */
+	/* The watch is gone once the epoll m.fd closes; the bit follows. */
 	close(ep);
-	ASSERT_EQ(0, sem_release(fd, 1));
-	EXPECT_EQ(1, atomic_load(word));
+	ASSERT_EQ(0, sem_release(m.fd, 1));
+	EXPECT_EQ(1, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST(units_held_with_undo_keep_the_bit)
 {
-	_Atomic __u64 *word;
-	int dev, fd;
+	struct mapped m;
 	__u64 unit;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create_full(dev, SEMCTL_FD_UNDO, 2, 4, NULL, 0600);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
-	/* The maximum follows the word. */
-	EXPECT_EQ(4, ((_Atomic __u64 *)word)[1]);
+	ASSERT_EQ(0, mapped_new(&m, SEMCTL_FD_UNDO, 2, 4));
+	/* The maximum follows the m.word. */
+	EXPECT_EQ(4, ((_Atomic __u64 *)m.word)[1]);
 
 	/* A read with undo: the release that pays it back is the kernel's. */
-	ASSERT_EQ(sizeof(unit), read(fd, &unit, sizeof(unit)));
-	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 1, atomic_load(word));
-	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
-	EXPECT_EQ(0, sem_undo(fd));
-	EXPECT_EQ(2, atomic_load(word));
+	ASSERT_EQ(sizeof(unit), read(m.fd, &unit, sizeof(unit)));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 1, atomic_load(m.word));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 1, 4));
+	EXPECT_EQ(0, sem_undo(m.fd));
+	EXPECT_EQ(2, atomic_load(m.word));
 
 	/* An ioctl acquire with undo does the same. */
-	ASSERT_EQ(0, sem_acquire_bounded(fd, 2, SEMCTL_ACQUIRE_UNDO));
-	EXPECT_EQ(SEMCTL_VALUE_KERNEL, atomic_load(word));
-	ASSERT_EQ(0, fast_release(word, fd, 2, 4));
-	EXPECT_EQ(0, sem_undo(fd));
-	EXPECT_EQ(2, atomic_load(word));
+	ASSERT_EQ(0, sem_acquire_bounded(m.fd, 2, SEMCTL_ACQUIRE_UNDO));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL, atomic_load(m.word));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 2, 4));
+	EXPECT_EQ(0, sem_undo(m.fd));
+	EXPECT_EQ(2, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST(poison_sets_the_bit_for_good)
 {
+	struct mapped m;
 	struct semctl_poison poison = { .size = sizeof(poison) };
-	_Atomic __u64 *word;
-	int dev, fd;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 2, 4);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
-	ASSERT_EQ(0, ioctl(fd, SEMCTL_IOC_POISON, &poison));
-	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 2, atomic_load(word));
-	EXPECT_EQ(-EIDRM, fast_acquire(word, fd, 1));
-	ASSERT_EQ(0, fast_release(word, fd, 1, 4));
-	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 3, atomic_load(word));
+	ASSERT_EQ(0, mapped_new(&m, 0, 2, 4));
+	ASSERT_EQ(0, ioctl(m.fd, SEMCTL_IOC_POISON, &poison));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 2, atomic_load(m.word));
+	EXPECT_EQ(-EIDRM, fast_acquire(m.word, m.fd, 1));
+	ASSERT_EQ(0, fast_release(m.word, m.fd, 1, 4));
+	EXPECT_EQ(SEMCTL_VALUE_KERNEL | 3, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST(mapping_rules)
@@ -387,58 +381,43 @@ TEST(every_open_file_maps_the_same_word)
 
 TEST(a_forked_child_shares_the_word)
 {
-	_Atomic __u64 *word;
-	int dev, fd, status;
+	struct mapped m;
+	int status;
 	pid_t pid;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 2, 2);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
+	ASSERT_EQ(0, mapped_new(&m, 0, 2, 2));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid)
-		_exit(fast_acquire(word, fd, 2) ? 1 : 0);
+		_exit(fast_acquire(m.word, m.fd, 2) ? 1 : 0);
 	status = wait_child(pid, WAIT_MS);
 	EXPECT_EQ(0, child_exit_code(status));
-	EXPECT_EQ(0, sem_value(fd));
-	EXPECT_EQ(-EAGAIN, sem_try(fd, 1));
+	EXPECT_EQ(0, sem_value(m.fd));
+	EXPECT_EQ(-EAGAIN, sem_try(m.fd, 1));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST(garbage_in_the_word_stays_in_its_semaphore)
 {
-	_Atomic __u64 *word;
-	int dev, fd;
+	struct mapped m;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 1, 5);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
+	ASSERT_EQ(0, mapped_new(&m, 0, 1, 5));
 
 	/* More than the maximum reads back as the maximum. */
-	atomic_store(word, VALUE_MASK);
-	EXPECT_EQ(5, sem_value(fd));
-	EXPECT_EQ(-EOVERFLOW, sem_release(fd, 1));
-	ASSERT_EQ(0, sem_try(fd, 5));
-	EXPECT_EQ(0, atomic_load(word));
+	atomic_store(m.word, VALUE_MASK);
+	EXPECT_EQ(5, sem_value(m.fd));
+	EXPECT_EQ(-EOVERFLOW, sem_release(m.fd, 1));
+	ASSERT_EQ(0, sem_try(m.fd, 5));
+	EXPECT_EQ(0, atomic_load(m.word));
 
 	/* A stray kernel bit with nobody waiting is dropped on next use. */
-	atomic_store(word, SEMCTL_VALUE_KERNEL | 3);
-	EXPECT_EQ(3, sem_value(fd));
-	ASSERT_EQ(0, fast_acquire(word, fd, 1));
-	EXPECT_EQ(2, atomic_load(word));
+	atomic_store(m.word, SEMCTL_VALUE_KERNEL | 3);
+	EXPECT_EQ(3, sem_value(m.fd));
+	ASSERT_EQ(0, fast_acquire(m.word, m.fd, 1));
+	EXPECT_EQ(2, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 /*
@@ -484,20 +463,15 @@ static void *worker_main(void *arg)
 
 TEST(mixed_fast_and_kernel_users_keep_the_count)
 {
+	struct mapped m;
 	atomic_int inside = 0, most = 0;
 	struct worker w[WORKERS];
 	pthread_t thread[WORKERS];
-	_Atomic __u64 *word;
-	int dev, fd, i;
+	int i;
 
-	dev = dev_open();
-	ASSERT_GE(dev, 0);
-	fd = sem_create(dev, 2, 2);
-	ASSERT_GE(fd, 0);
-	word = map_word(fd, PROT_READ | PROT_WRITE);
-	ASSERT_NE(NULL, word);
+	ASSERT_EQ(0, mapped_new(&m, 0, 2, 2));
 	for (i = 0; i < WORKERS; i++) {
-		w[i] = (struct worker){ .word = word, .fd = fd, .index = i,
+		w[i] = (struct worker){ .word = m.word, .fd = m.fd, .index = i,
 					.inside = &inside, .most = &most };
 		ASSERT_EQ(0, pthread_create(&thread[i], NULL, worker_main,
 					    &w[i]));
@@ -508,13 +482,11 @@ TEST(mixed_fast_and_kernel_users_keep_the_count)
 	}
 	EXPECT_LE(atomic_load(&most), 2);
 	EXPECT_GE(atomic_load(&most), 1);
-	EXPECT_EQ(2, sem_value(fd));
-	EXPECT_EQ(0, sem_waiters(fd));
-	EXPECT_EQ(2, atomic_load(word));
+	EXPECT_EQ(2, sem_value(m.fd));
+	EXPECT_EQ(0, sem_waiters(m.fd));
+	EXPECT_EQ(2, atomic_load(m.word));
 
-	unmap_word(word);
-	close(fd);
-	close(dev);
+	mapped_put(&m);
 }
 
 TEST_HARNESS_MAIN

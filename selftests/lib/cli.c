@@ -585,5 +585,5 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--slot"))
 		return slot_main(argv[2]);
-	return lib_harness_main(argc, argv);
+	return semctl_harness_main(argc, argv, NULL);
 }

@@ -35,75 +35,7 @@
 
 #include "kselftest_harness.h"
 
-/*
- * The list mode and test filter of selftests/semctl_test.h, so that
- * selftests/run_kselftest.sh drives these programs as it does those:
- * "-l" lists "fixture.name" and exits; "-t FILTER" (or
- * $SEMCTL_TEST_FILTER) runs only the tests whose "fixture.name" contains
- * FILTER. The 6.1 harness ignores its arguments: without this, "-l" would
- * run every test.
- */
-static inline int lib_filter_tests(const char *filter)
-{
-	struct __fixture_metadata *f;
-	int kept = 0;
-
-	for (f = __fixture_list; f; f = f->next) {
-		struct __test_metadata *t = f->tests, *next;
-		struct __test_metadata *head = NULL, *tail = NULL;
-		char full[512];
-
-		for (; t; t = next) {
-			next = t->next;
-			snprintf(full, sizeof(full), "%s.%s", f->name, t->name);
-			if (!strstr(full, filter))
-				continue;
-			t->next = NULL;
-			if (!head) {
-				head = t;
-			} else {
-				tail->next = t;
-				t->prev = tail;
-			}
-			tail = t;
-			head->prev = tail;
-			kept++;
-		}
-		f->tests = head;
-	}
-	return kept;
-}
-
-static inline int lib_harness_main(int argc, char **argv)
-{
-	const char *filter = getenv("SEMCTL_TEST_FILTER");
-	struct __fixture_metadata *f;
-	struct __test_metadata *t;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--list")) {
-			for (f = __fixture_list; f; f = f->next)
-				for (t = f->tests; t; t = t->next)
-					printf("%s.%s\n", f->name, t->name);
-			return 0;
-		}
-		if (!strcmp(argv[i], "-t") && i + 1 < argc)
-			filter = argv[++i];
-	}
-	if (filter && *filter && lib_filter_tests(filter) == 0) {
-		ksft_print_header();
-		ksft_exit_skip("no test matches '%s'\n", filter);
-	}
-	return test_harness_run(argc, argv);
-}
-
-#undef TEST_HARNESS_MAIN
-#define TEST_HARNESS_MAIN						\
-	int main(int argc, char **argv)					\
-	{								\
-		return lib_harness_main(argc, argv);			\
-	}
+#include "../semctl_harness.h"
 
 #define NSEC_PER_MSEC	1000000ULL
 #define NSEC_PER_SEC	1000000000ULL
