@@ -1,58 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Weighted asynchronous acquire through IORING_OP_URING_CMD.
+ * Weighted asynchronous acquire through IORING_OP_URING_CMD, through
+ * io_uring's exported command interface only (module/compat.h).
  *
- * An async acquire issued from its task is a waiter in the semaphore's
- * FIFO like any blocked task, but with no task behind it: the release that
- * grants its units completes it through task work, so a pending acquire
- * costs no thread. Ring or task exit cancels it: through IO_URING_F_CANCEL
- * where io_uring can cancel a driver's queued command (6.7 and later); on
- * older kernels, which never tell a driver, a reaper looks at the queued
- * acquires every SEMCTL_REAP_INTERVAL_MS and cancels those whose ring is
- * dying or whose task is exiting (teardown waits for them meanwhile).
+ * Where io_uring tells a driver that a queued command's ring or task is
+ * going away (io_uring_cmd_mark_cancelable, 6.7 and later), an acquire
+ * issued from its task is a waiter in the semaphore's FIFO like any
+ * blocked task, but with no thread behind it: the release that grants its
+ * units completes it through task work, and ring exit, task exit and exec
+ * cancel it through IO_URING_F_CANCEL.
  *
- * An acquire issued from an io-wq worker (IOSQE_ASYNC) waits in the FIFO
- * as that worker, which io_uring's cancellation interrupts: its completion
- * could otherwise run in the submitting task while the worker still sets
- * the command up.
+ * Elsewhere (6.1) nothing would ever cancel a queued command, so exec and
+ * ring teardown would wait for it: an acquire that cannot be served at
+ * once returns -EAGAIN, io_uring hands it to an io-wq worker, and it waits
+ * there as that worker, which io_uring's own cancellation interrupts.
+ * An acquire issued with IOSQE_ASYNC waits in its worker on every kernel.
  *
- * Either way SEMCTL_URING_CMD_CANCEL cancels the pending acquires of the
- * same open file that carry a given user_data.
+ * SEMCTL_URING_CMD_CANCEL cancels the pending acquires of the same open
+ * file that carry a given user_data, where the driver can read it
+ * (compat.h: SEMCTL_URING_HAS_USER_DATA).
  */
+#include <linux/atomic.h>
 #include <linux/hrtimer.h>
-#include <linux/percpu-refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/workqueue.h>
 
 #include "semctl.h"
 
-/* A queued async acquire; lives until its completion's task work. */
+/*
+ * Where a thread-less acquire whose wait has ended stands. Its task work
+ * and io_uring's exit notification (semctl_async_cancel()) can meet: the
+ * notification marks a granted acquire ABANDONED unless its task work has
+ * already begun (COMPLETING), and the task work then gives the units back.
+ */
+enum {
+	SEMCTL_ASYNC_PENDING,
+	SEMCTL_ASYNC_ABANDONED,
+	SEMCTL_ASYNC_COMPLETING,
+};
+
+/* A thread-less acquire; lives until its completion. */
 struct semctl_async {
 	struct semctl_waiter waiter;
 	struct io_uring_cmd *cmd;
 	struct semctl_sem *sem;
 	struct hrtimer timer;
 	bool timed;
-	struct list_head reap_node;	/* in semctl_reap_list, if reaped */
+	atomic_t state;
 };
 
 /* Pending acquires in their own cache: many can be queued at once. */
 static struct kmem_cache *semctl_async_cache;
-
-#define SEMCTL_REAP_INTERVAL_MS	20
-
-/*
- * The queued acquires the reaper watches. semctl_reap_lock protects the
- * list and nests outside sem->wait.lock: the reaper dequeues under it, so
- * an acquire on the list is never freed under the reaper's feet
- * (semctl_async_complete() takes it off first).
- */
-static LIST_HEAD(semctl_reap_list);
-static DEFINE_SPINLOCK(semctl_reap_lock);
-static void semctl_reap(struct work_struct *work);
-static DECLARE_DELAYED_WORK(semctl_reap_work, semctl_reap);
 
 static struct semctl_async **semctl_uring_pdu(struct io_uring_cmd *cmd)
 {
@@ -60,57 +59,30 @@ static struct semctl_async **semctl_uring_pdu(struct io_uring_cmd *cmd)
 	return (struct semctl_async **)cmd->pdu;
 }
 
-static u64 semctl_uring_user_data(struct io_uring_cmd *cmd)
-{
-	return cmd_to_io_kiocb(cmd)->cqe.user_data;
-}
-
-/*
- * A ring being torn down posts completions nobody will read. Cancelling a
- * pending acquire there can grant the units to the next one of the same
- * ring: give those back rather than lose them.
- */
-static bool semctl_uring_ring_dying(struct io_uring_cmd *cmd)
-{
-	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
-}
-
-static void semctl_reap_add(struct semctl_async *async)
-{
-	spin_lock(&semctl_reap_lock);
-	if (list_empty(&semctl_reap_list))
-		schedule_delayed_work(&semctl_reap_work,
-				      msecs_to_jiffies(SEMCTL_REAP_INTERVAL_MS));
-	list_add_tail(&async->reap_node, &semctl_reap_list);
-	spin_unlock(&semctl_reap_lock);
-}
-
-static void semctl_reap_del(struct semctl_async *async)
-{
-	spin_lock(&semctl_reap_lock);
-	list_del(&async->reap_node);
-	spin_unlock(&semctl_reap_lock);
-}
-
-/* Free @async and post its result; the timer can no longer touch it. */
+/* Post the result and free @async; the timer can no longer touch it. */
 static void semctl_async_complete(struct semctl_async *async, int result,
 				  unsigned int issue_flags)
 {
-	if (SEMCTL_URING_REAPS)
-		semctl_reap_del(async);
 	if (async->timed)
 		hrtimer_cancel(&async->timer);
-	io_uring_cmd_done(async->cmd, result, 0, issue_flags);
+	semctl_uring_cmd_done(async->cmd, result, issue_flags);
 	kmem_cache_free(semctl_async_cache, async);
 }
 
-static void semctl_async_done_tw(struct io_uring_cmd *cmd,
-				 unsigned int issue_flags)
+/*
+ * The completion, in the submitting task (compat.h calls it). Units granted
+ * to a request whose completion nobody will read go straight back.
+ */
+void semctl_uring_task_work(struct io_uring_cmd *cmd, bool dying,
+			    unsigned int issue_flags)
 {
 	struct semctl_async *async = *semctl_uring_pdu(cmd);
 	int status = async->waiter.status;
 
-	if (status > 0 && semctl_uring_ring_dying(cmd)) {
+	if (atomic_xchg(&async->state, SEMCTL_ASYNC_COMPLETING) ==
+	    SEMCTL_ASYNC_ABANDONED)
+		dying = true;
+	if (status > 0 && dying) {
 		semctl_sem_give_back(async->sem, async->waiter.undo_to,
 				     async->waiter.count);
 		status = -ECANCELED;
@@ -124,7 +96,7 @@ static void semctl_async_finish(struct semctl_waiter *waiter)
 	struct semctl_async *async = container_of(waiter, struct semctl_async,
 						  waiter);
 
-	io_uring_cmd_complete_in_task(async->cmd, semctl_async_done_tw);
+	semctl_uring_complete_in_task(async->cmd);
 }
 
 static enum hrtimer_restart semctl_async_timeout(struct hrtimer *timer)
@@ -137,32 +109,6 @@ static enum hrtimer_restart semctl_async_timeout(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* Whether nobody will see @async's completion but io_uring's teardown. */
-static bool semctl_async_orphaned(struct semctl_async *async)
-{
-	struct io_kiocb *req = cmd_to_io_kiocb(async->cmd);
-
-	return semctl_uring_ring_dying(async->cmd) ||
-	       (READ_ONCE(req->task->flags) & PF_EXITING);
-}
-
-static void semctl_reap(struct work_struct *work)
-{
-	struct semctl_async *async;
-
-	spin_lock(&semctl_reap_lock);
-	list_for_each_entry(async, &semctl_reap_list, reap_node) {
-		if (semctl_async_orphaned(async) &&
-		    semctl_sem_dequeue(async->sem, &async->waiter, -ECANCELED))
-			semctl_async_finish(&async->waiter);
-	}
-	/* Until the list empties; a later semctl_reap_add() restarts it. */
-	if (!list_empty(&semctl_reap_list))
-		schedule_delayed_work(&semctl_reap_work,
-				      msecs_to_jiffies(SEMCTL_REAP_INTERVAL_MS));
-	spin_unlock(&semctl_reap_lock);
-}
-
 int semctl_uring_init(void)
 {
 	semctl_async_cache = KMEM_CACHE(semctl_async, SLAB_ACCOUNT);
@@ -172,20 +118,26 @@ int semctl_uring_init(void)
 /* Module exit: every fd, so every queued acquire, is gone by now. */
 void semctl_uring_exit(void)
 {
-	cancel_delayed_work_sync(&semctl_reap_work);
 	kmem_cache_destroy(semctl_async_cache);
 }
 
-/* Ring or task exit: io_uring guarantees the command is not done yet. */
+/*
+ * Ring exit, task exit or exec. io_uring calls this under its ring lock
+ * for every cancelable command not completed yet, so @async is alive here:
+ * its completion needs that lock too.
+ */
 static void semctl_async_cancel(struct io_uring_cmd *cmd,
 				unsigned int issue_flags)
 {
 	struct semctl_async *async = *semctl_uring_pdu(cmd);
 
-	/* Already granted or ended: its task work completes it. */
-	if (!semctl_sem_dequeue(async->sem, &async->waiter, -ECANCELED))
+	if (semctl_sem_dequeue(async->sem, &async->waiter, -ECANCELED)) {
+		semctl_async_complete(async, -ECANCELED, issue_flags);
 		return;
-	semctl_async_complete(async, -ECANCELED, issue_flags);
+	}
+	/* Granted or timed out: its task work is on the way. */
+	atomic_cmpxchg(&async->state, SEMCTL_ASYNC_PENDING,
+		       SEMCTL_ASYNC_ABANDONED);
 }
 
 static int semctl_uring_queue(struct semctl_file *sfile,
@@ -208,9 +160,10 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	async->waiter.finish = semctl_async_finish;
 	async->cmd = cmd;
 	async->sem = sfile->sem;
+	atomic_set(&async->state, SEMCTL_ASYNC_PENDING);
 	if (deadline) {
-		hrtimer_init(&async->timer, clock, HRTIMER_MODE_ABS);
-		async->timer.function = semctl_async_timeout;
+		semctl_hrtimer_setup(&async->timer, semctl_async_timeout,
+				     clock, HRTIMER_MODE_ABS);
 		async->timed = true;
 	}
 	*semctl_uring_pdu(cmd) = async;
@@ -225,20 +178,17 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	 * complete the command before we return: marking it and arming the
 	 * timer after queueing is safe.
 	 */
-	if (SEMCTL_URING_REAPS)
-		semctl_reap_add(async);
-	else
-		semctl_uring_mark_cancelable(cmd, issue_flags);
+	semctl_uring_mark_cancelable(cmd, issue_flags);
 	if (deadline)
 		hrtimer_start(&async->timer, *deadline, HRTIMER_MODE_ABS);
 	return -EIOCBQUEUED;
 }
 
+/* Wait as the calling io-wq worker. */
 static int semctl_uring_block(struct semctl_file *sfile,
 			      struct io_uring_cmd *cmd,
 			      const struct semctl_acquire *args,
-			      const ktime_t *deadline, clockid_t clock,
-			      unsigned int issue_flags)
+			      const ktime_t *deadline, clockid_t clock)
 {
 	struct semctl_waiter waiter = {
 		.count = args->count,
@@ -250,13 +200,17 @@ static int semctl_uring_block(struct semctl_file *sfile,
 	if (args->flags & SEMCTL_ACQUIRE_UNDO)
 		waiter.undo_to = sfile;
 	ret = semctl_sem_wait(sfile->sem, &waiter, false, deadline, clock);
-	/* A worker is only ever signalled by io_uring to cancel it. */
-	if (ret == -ERESTARTSYS)
-		ret = -ECANCELED;
-	if (!ret && semctl_uring_ring_dying(cmd)) {
+	/*
+	 * io_uring signals a worker only to cancel its request (ring exit,
+	 * task exit, exec, IORING_OP_ASYNC_CANCEL): nobody will take units
+	 * granted as that happens, so they go back.
+	 */
+	if (!ret && signal_pending(current)) {
 		semctl_sem_give_back(sfile->sem, waiter.undo_to, waiter.count);
 		ret = -ECANCELED;
 	}
+	if (ret == -ERESTARTSYS)
+		ret = -ECANCELED;
 	return ret;
 }
 
@@ -264,7 +218,8 @@ static int semctl_uring_acquire(struct semctl_file *sfile,
 				struct io_uring_cmd *cmd,
 				unsigned int issue_flags)
 {
-	const struct semctl_uring_acquire *area = semctl_uring_cmd_area(cmd);
+	const struct semctl_uring_acquire *area =
+		semctl_uring_cmd_area(cmd, struct semctl_uring_acquire);
 	struct semctl_acquire args = {
 		.count = READ_ONCE(area->count),
 		.flags = READ_ONCE(area->flags),
@@ -280,23 +235,30 @@ static int semctl_uring_acquire(struct semctl_file *sfile,
 	if (ret)
 		return ret;
 	until = semctl_acquire_deadline(&args, &deadline, &clock);
-	/* Issued from its task (not io-wq): see the top of this file. */
-	if (issue_flags & IO_URING_F_NONBLOCK)
+	if (!(issue_flags & IO_URING_F_NONBLOCK))
+		return semctl_uring_block(sfile, cmd, &args, until, clock);
+	if (SEMCTL_URING_THREADLESS)
 		return semctl_uring_queue(sfile, cmd, &args, until, clock,
 					  issue_flags);
-	return semctl_uring_block(sfile, cmd, &args, until, clock,
-				  issue_flags);
+	/* Served at once, or -EAGAIN: off to an io-wq worker to wait there. */
+	return semctl_sem_acquire(sfile->sem,
+				  args.flags & SEMCTL_ACQUIRE_UNDO ? sfile : NULL,
+				  args.count, true, NULL, CLOCK_MONOTONIC);
 }
 
 static int semctl_uring_cancel(struct semctl_file *sfile,
 			       struct io_uring_cmd *cmd)
 {
-	const struct semctl_uring_cancel *area = semctl_uring_cmd_area(cmd);
+	const struct semctl_uring_cancel *area =
+		semctl_uring_cmd_area(cmd, struct semctl_uring_cancel);
 	u64 user_data = READ_ONCE(area->user_data);
 	unsigned int cancelled;
 
 	if (READ_ONCE(area->reserved))
 		return -EINVAL;
+	/* No user_data to match: IORING_OP_ASYNC_CANCEL reaches io-wq. */
+	if (!SEMCTL_URING_HAS_USER_DATA)
+		return -EOPNOTSUPP;
 	cancelled = semctl_sem_cancel_tagged(sfile->sem, sfile, user_data);
 	return cancelled ? cancelled : -ENOENT;
 }
