@@ -132,9 +132,26 @@ static ssize_t namespaces_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(namespaces);
 
+/*
+ * What io_uring acquires can do on this kernel (module/compat.h):
+ * "threadless" when a pending acquire waits with no thread behind it,
+ * "user_data" when SEMCTL_URING_CMD_CANCEL can name requests.
+ */
+static ssize_t io_uring_features_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s%s%s\n",
+			  SEMCTL_URING_THREADLESS ? "threadless" : "",
+			  SEMCTL_URING_THREADLESS && SEMCTL_URING_HAS_USER_DATA ?
+			  " " : "",
+			  SEMCTL_URING_HAS_USER_DATA ? "user_data" : "");
+}
+static DEVICE_ATTR_RO(io_uring_features);
+
 static struct attribute *semctl_attrs[] = {
 	&dev_attr_semaphores.attr,
 	&dev_attr_namespaces.attr,
+	&dev_attr_io_uring_features.attr,
 	NULL,
 };
 

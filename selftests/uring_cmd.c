@@ -157,8 +157,33 @@ static int count_iowq_threads(void)
 }
 
 /*
- * On 6.1 each pending acquire waits in a bounded io-wq worker, and a ring
- * has min(SQ entries, 4 x CPUs) of those unless told otherwise.
+ * Whether the module says io_uring acquires can do @feature on this kernel
+ * (/sys/class/misc/semctl/io_uring_features: "threadless", "user_data").
+ */
+static bool uring_feature(const char *feature)
+{
+	char buf[128], *word, *save;
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/class/misc/semctl/io_uring_features", O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	for (word = strtok_r(buf, " \n", &save); word;
+	     word = strtok_r(NULL, " \n", &save))
+		if (!strcmp(word, feature))
+			return true;
+	return false;
+}
+
+/*
+ * Where pending acquires wait in io-wq workers (6.1, IOSQE_ASYNC), a ring
+ * has min(SQ entries, 4 x CPUs) bounded workers unless told otherwise.
  */
 static int ring_init(struct io_uring *ring, unsigned int entries)
 {
@@ -300,6 +325,9 @@ TEST_F(uring, cancel_one_leaves_the_rest)
 	int res, i, cancelled = 0, granted = 0;
 	__u64 ud;
 
+	if (!uring_feature("user_data"))
+		SKIP(return, "this kernel shows a driver no user_data: cancel with IORING_OP_ASYNC_CANCEL");
+
 	for (i = 1; i <= 3; i++) {
 		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
 		ASSERT_EQ(0, wait_waiters(self->fd, i, NULL));
@@ -335,6 +363,9 @@ TEST_F(uring, cancel_of_nothing_is_enoent)
 {
 	int res;
 	__u64 ud;
+
+	if (!uring_feature("user_data"))
+		SKIP(return, "this kernel shows a driver no user_data: cancel with IORING_OP_ASYNC_CANCEL");
 
 	ASSERT_EQ(1, submit_cancel(&self->ring, self->fd, 42, 0, 100));
 	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
@@ -543,6 +574,9 @@ TEST_F(uring, pending_acquires_use_no_thread)
 {
 	int i;
 
+	if (!uring_feature("threadless"))
+		SKIP(return, "this kernel cannot cancel a driver's queued command: acquires wait in io-wq");
+
 	for (i = 0; i < 64; i++)
 		ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 1, 0, 0, i));
 	ASSERT_EQ(0, wait_waiters(self->fd, 64, NULL));
@@ -578,6 +612,161 @@ TEST_F(uring, issued_from_io_wq)
 	ASSERT_EQ(0, wait_waiters(self->fd, 0, NULL));
 	ASSERT_EQ(0, sem_release(self->fd, 1));
 	EXPECT_EQ(1, sem_value(self->fd));
+}
+
+/* How the owner of a ring full of pending acquires goes away. */
+enum leave {
+	LEAVE_RING_CLOSE,
+	LEAVE_TASK_EXIT,
+	LEAVE_EXEC,
+};
+
+#define PENDING_N	1000
+#define FREE_UNITS	500
+
+/*
+ * Queue a head that cannot be served and PENDING_N - 1 acquires of one
+ * unit behind it (every other one with undo) on one ring.
+ */
+static int queue_behind_head(struct io_uring *ring, int fd)
+{
+	struct io_uring_sqe *sqe;
+	int i;
+
+	for (i = 0; i < PENDING_N; i++) {
+		struct semctl_uring_acquire a = {
+			.count = i ? 1 : 2 * PENDING_N,
+			.flags = i % 2 ? SEMCTL_ACQUIRE_UNDO : 0,
+		};
+
+		sqe = io_uring_get_sqe(ring);
+		if (!sqe)
+			return -EBUSY;
+		prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), i);
+	}
+	return io_uring_submit(ring) == PENDING_N ? 0 : -EIO;
+}
+
+/*
+ * With FREE_UNITS units free behind the blocked head, the owner goes away:
+ * the head's cancellation makes the others grantable as they are being
+ * cancelled themselves. Nothing may stay queued, no unit may be lost, and
+ * the owner must be gone within the bound (exec on 6.1 used to wait for
+ * the acquires forever).
+ */
+static void pending_then_leave(struct __test_metadata *_metadata, int fd,
+			       enum leave how)
+{
+	struct io_uring ring;
+	int go[2], status;
+	pid_t pid = -1;
+	char c = 0;
+
+	if (how == LEAVE_RING_CLOSE) {
+		ASSERT_EQ(0, ring_init(&ring, 2 * PENDING_N));
+		ASSERT_EQ(0, queue_behind_head(&ring, fd));
+	} else {
+		ASSERT_EQ(0, pipe(go));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			close(go[1]);
+			if (ring_init(&ring, 2 * PENDING_N) ||
+			    queue_behind_head(&ring, fd))
+				_exit(1);
+			/* Wait for the parent to free the units. */
+			if (read(go[0], &c, 1) != 1)
+				_exit(2);
+			if (how == LEAVE_EXEC)
+				execl("/bin/true", "true", (char *)NULL);
+			_exit(how == LEAVE_EXEC ? 3 : 0);
+		}
+		close(go[0]);
+	}
+	ASSERT_EQ(0, wait_waiters(fd, PENDING_N, NULL));
+	ASSERT_EQ(0, sem_release(fd, FREE_UNITS));
+	EXPECT_EQ(PENDING_N, sem_waiters(fd));
+
+	if (how == LEAVE_RING_CLOSE) {
+		io_uring_queue_exit(&ring);
+	} else {
+		ASSERT_EQ(1, write(go[1], &c, 1));
+		close(go[1]);
+		status = wait_child(pid, CQE_WAIT_MS);
+		ASSERT_EQ(0, child_exit_code(status));
+	}
+	ASSERT_EQ(0, wait_waiters(fd, 0, NULL));
+	/* Units granted while the owner went away come back from task work. */
+	ASSERT_EQ(0, wait_value(fd, FREE_UNITS));
+	EXPECT_EQ(0, sem_undo(fd));
+	ASSERT_EQ(0, sem_try(fd, FREE_UNITS));
+	ASSERT_EQ(0, sem_release(fd, FREE_UNITS));
+}
+
+TEST_F_TIMEOUT(uring, ring_close_with_1000_pending_loses_nothing, 300)
+{
+	pending_then_leave(_metadata, self->fd, LEAVE_RING_CLOSE);
+}
+
+TEST_F_TIMEOUT(uring, task_exit_with_1000_pending_loses_nothing, 300)
+{
+	pending_then_leave(_metadata, self->fd, LEAVE_TASK_EXIT);
+}
+
+TEST_F_TIMEOUT(uring, exec_with_1000_pending_is_prompt_and_loses_nothing, 300)
+{
+	pending_then_leave(_metadata, self->fd, LEAVE_EXEC);
+}
+
+/* An acquire waiting in io-wq (IOSQE_ASYNC) is io_uring's to cancel. */
+TEST_F(uring, async_cancel_reaches_io_wq_waiters)
+{
+	struct io_uring_sqe *sqe;
+	int i, res, seen = 0;
+	__u64 ud;
+
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(1, submit_acquire_async(&self->ring, self->fd, 1, 0, i));
+		ASSERT_EQ(0, wait_waiters(self->fd, i, NULL));
+	}
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	io_uring_prep_cancel64(sqe, 2, 0);
+	sqe->user_data = 100;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		if (ud == 100) {
+			/* found running in its worker, which it interrupts */
+			EXPECT_TRUE(res == -EALREADY || res == 0);
+		} else {
+			EXPECT_EQ(2, ud);
+			EXPECT_EQ(-ECANCELED, res);
+		}
+		seen++;
+	}
+	EXPECT_EQ(2, seen);
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+		EXPECT_EQ(0, res);
+		EXPECT_NE(2, ud);
+	}
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+/* Without user_data (6.1) semctl's cancel says so instead of finding nothing. */
+TEST_F(uring, cancel_without_user_data_is_eopnotsupp)
+{
+	int res;
+	__u64 ud;
+
+	if (uring_feature("user_data"))
+		SKIP(return, "this kernel shows a driver user_data");
+	ASSERT_EQ(1, submit_cancel(&self->ring, self->fd, 42, 0, 100));
+	ASSERT_EQ(0, reap(&self->ring, CQE_WAIT_MS, &ud, &res));
+	EXPECT_EQ(-EOPNOTSUPP, res);
 }
 
 TEST_HARNESS_MAIN
