@@ -5,12 +5,12 @@
 #
 #   make                  build module/semctl.ko in place against KDIR (W=1)
 #   make clean
-#   make modules-all      build against both cached Debian kernels, W=1,
+#   make modules-all      build against every supported kernel, W=1,
 #                         failing on any warning (.cache/build/<series>/)
 #   make lint             checkpatch.pl --strict on module/ and uapi/
 #   make ksft-headers     extract kselftest headers + checkpatch (cached)
 #   make selftests        build selftests/ (needs ksft-headers)
-#   make check [KERNELS="6.1 6.12"] [T=test]
+#   make check [KERNELS="6.1 6.12 6.18 7.0 newest"] [T=test]
 #                         deps, fetch, build, lint, selftests, then boot each
 #                         kernel in QEMU and run the selftests there
 #   make demo [KERNELS=6.12]
@@ -18,13 +18,13 @@
 #   make vm-shell-cmd KERNELS=6.1 CMD='...'
 #                         run one command in the VM with semctl.ko loaded
 #   make deps             install missing Debian packages (root)
-#   make fetch            fetch and prepare both kernels and linux-source bits
+#   make fetch            fetch and prepare every kernel and linux-source bits
 #
 # Everything fetched or built outside the tree lives in .cache/ (ignored).
 
 TOP	:= $(CURDIR)
 CACHE	:= $(TOP)/.cache
-SERIES	:= 6.1 6.12
+SERIES	:= 6.1 6.12 6.18 7.0 newest
 KERNELS	?= $(SERIES)
 T	?=
 W	?= 1

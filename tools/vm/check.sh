@@ -1,8 +1,9 @@
 #!/bin/bash
 # `make check`: the whole test loop.
-#   tools/vm/check.sh [--kernels "6.1 6.12"] [--test NAME]
+#   tools/vm/check.sh [--kernels "6.1 6.12 6.18 7.0 newest"] [--test NAME]
 # 1. installs missing Debian packages (root) or prints the apt-get line
-# 2. fetches both kernels, headers and the linux-source bits (cached)
+# 2. fetches each kernel and a tree to build against (tools/vm/fetch-kernel.sh,
+#    cached by exact version) and the linux-source bits
 # 3. builds semctl.ko for every kernel (W=1, no warnings), runs lint,
 #    builds the selftests
 # 4. boots each kernel (tools/vm/run) and runs tools/vm/guest-check.sh:
@@ -17,7 +18,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${SEMCTL_CACHE:-$top/.cache}
-kernels="6.1 6.12"
+kernels="6.1 6.12 6.18 7.0 newest"
 test=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,7 +39,9 @@ step "dependencies"
 
 step "fetch kernels ($kernels) and linux-source bits"
 for s in $kernels; do
-	case $s in 6.1|6.12) ;; *) die "unknown kernel series '$s' (6.1 or 6.12)" ;; esac
+	case $s in 6.1|6.12|6.18|7.0|newest) ;;
+	*) die "unknown kernel series '$s' (6.1, 6.12, 6.18, 7.0 or newest)" ;;
+	esac
 	"$here/fetch-kernel.sh" "$s" || die "cannot fetch kernel $s"
 	"$here/mkinitramfs.sh" "$s" || die "cannot build the initramfs for $s"
 done
@@ -76,7 +79,8 @@ selftests=PASS
 if ! { make -C "$top/selftests" TOP="$top" &&
        make -C "$top/lib" &&
        make -C "$top/tools/semctl" &&
-       make -C "$top/selftests/lib" TOP="$top"; } \
+       make -C "$top/selftests/lib" TOP="$top" &&
+       make -C "$top/tools/demo"; } \
 	>"$cache/selftests-build.log" 2>&1; then
 	cat "$cache/selftests-build.log"
 	selftests=FAIL

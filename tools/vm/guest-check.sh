@@ -6,7 +6,7 @@
 # 3. selftests/run_kselftest.sh [TEST]  (prints KTAP, non-zero on failure),
 #    then, without TEST, selftests/lib/run.sh (the same runner on
 #    selftests/lib/: libsemctl and semctl(1)) and python/run_tests.sh if
-#    present
+#    present, then tools/demo/semctl-demo
 # 4. rmmod semctl (must succeed)
 # 5. fails if dmesg since the load shows WARNING/BUG/lockdep/KASAN/...
 # Prints "guest-check: RESULT ..." lines that tools/vm/check.sh summarises.
@@ -64,6 +64,20 @@ if [ -z "$test" ] && [ -x python/run_tests.sh ]; then
 	python/run_tests.sh
 	rc=$?
 	[ $rc = 0 ] || bad "python tests exited $rc"
+fi
+
+# The seed demo (3 workers, 2 slots; whole runs only): it fails unless
+# exactly 2 are inside every time.
+if [ -z "$test" ]; then
+	if tools/demo/semctl-demo >/tmp/demo.log 2>&1; then
+		note "demo: PASS"
+		echo "ok 1 semctl-demo"
+		echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	else
+		cat /tmp/demo.log
+		echo "not ok 1 semctl-demo"
+		bad "tools/demo/semctl-demo failed"
+	fi
 fi
 
 # rmmod must succeed once every test has closed its fds; give lingering
