@@ -36,12 +36,13 @@ from . import _abi
 
 MODE = os.environ.get("SEMCTL_PY_ASYNC", "auto")   # auto | uring | poll
 
-_NR_SETUP, _NR_ENTER = 425, 426
+_NR_SETUP, _NR_ENTER, _NR_REGISTER = 425, 426, 427
 _OP_ASYNC_CANCEL = 14
 _OP_URING_CMD = 46
 _ENTER_GETEVENTS = 1
 _FEAT_SINGLE_MMAP = 1
 _OFF_SQES = 0x10000000
+_REGISTER_IOWQ_MAX_WORKERS = 19
 _RING_ENTRIES = 256
 
 _SQE_HEAD = struct.Struct("=BBHiIIQIIQHHi")    # 48 bytes, then 16 of cmd
@@ -110,6 +111,14 @@ class _Ring:
         self.sq_mask = _U32.unpack_from(self.ring, p.sq_off.ring_mask)[0]
         self.sq_entries = p.sq_entries
         self.cq_mask = _U32.unpack_from(self.ring, p.cq_off.ring_mask)[0]
+        # 6.1 waits in io-wq workers, at most min(SQ, 4 x CPUs) by default
+        try:
+            workers = (ctypes.c_uint32 * 2)(4096, 0)
+            _syscall(ctypes.c_long(_NR_REGISTER), ctypes.c_int(self.fd),
+                     ctypes.c_uint(_REGISTER_IOWQ_MAX_WORKERS), workers,
+                     ctypes.c_uint(2))
+        except OSError:
+            pass
         self.pid = os.getpid()
         self.pending = {}       # user_data -> [sem, n, fut] (None: a cancel)
         self.next_ud = 1
