@@ -8,6 +8,7 @@
 #include <liburing.h>
 
 #include "semctl_test.h"
+#include "uring_features.h"
 
 #define CQE_WAIT_MS	10000
 
@@ -154,31 +155,6 @@ static int count_iowq_threads(void)
 	}
 	closedir(dir);
 	return n;
-}
-
-/*
- * Whether the module says io_uring acquires can do @feature on this kernel
- * (/sys/class/misc/semctl/io_uring_features: "threadless", "user_data").
- */
-static bool uring_feature(const char *feature)
-{
-	char buf[128], *word, *save;
-	ssize_t n;
-	int fd;
-
-	fd = open("/sys/class/misc/semctl/io_uring_features", O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	for (word = strtok_r(buf, " \n", &save); word;
-	     word = strtok_r(NULL, " \n", &save))
-		if (!strcmp(word, feature))
-			return true;
-	return false;
 }
 
 /*
