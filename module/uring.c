@@ -201,9 +201,11 @@ static int semctl_uring_block(struct semctl_file *sfile,
 		waiter.undo_to = sfile;
 	ret = semctl_sem_wait(sfile->sem, &waiter, false, deadline, clock);
 	/*
-	 * io_uring signals a worker only to cancel its request (ring exit,
-	 * task exit, exec, IORING_OP_ASYNC_CANCEL): nobody will take units
-	 * granted as that happens, so they go back.
+	 * A worker is signalled to cancel its request (ring exit, task exit,
+	 * exec, IORING_OP_ASYNC_CANCEL; nobody takes units granted as that
+	 * happens, so they go back) and, with no way to tell the two apart
+	 * here, by the freezer: a suspend also ends such a wait, with
+	 * -ECANCELED (Documentation/io_uring.rst).
 	 */
 	if (!ret && signal_pending(current)) {
 		semctl_sem_give_back(sfile->sem, waiter.undo_to, waiter.count);
