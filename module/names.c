@@ -108,13 +108,17 @@ static void semctl_ns_free(struct semctl_ns *ns)
 	unsigned long id;
 
 	lockdep_assert_held(&semctl_names_lock);
-	/* Every linked name is in the order xarray; the table goes whole. */
+	/*
+	 * The table first: destroying it waits for a pending rehash, which
+	 * hashes the linked names, so they must outlive it. It frees only the
+	 * buckets; every linked name is in the order xarray.
+	 */
+	rhashtable_destroy(&ns->names);
 	xa_for_each(&ns->order, id, sem) {
 		sem->id = 0;
 		semctl_sem_put(sem);
 	}
 	xa_destroy(&ns->order);
-	rhashtable_destroy(&ns->names);
 	list_del(&ns->node);
 	semctl_nr_namespaces--;
 	mntput(ns->mq_mnt);

@@ -177,6 +177,85 @@ TEST(names_of_a_dead_namespace_are_freed)
 	close(dev);
 }
 
+/*
+ * A namespace dies while its name table is still growing (a rehash
+ * pending) and the parent keeps calling name operations, which reap dead
+ * tables: freeing a table must not leave the rehash to hash freed names
+ * (a use-after-free that KASAN reports; make check-debug runs this).
+ */
+#define BURST_NAMES	4000
+#define BURST_ROUNDS	6
+
+FIXTURE(burst)
+{
+	int unused;
+};
+
+FIXTURE_SETUP(burst)
+{
+}
+
+FIXTURE_TEARDOWN(burst)
+{
+}
+
+TEST_F_TIMEOUT(burst, namespace_dies_during_a_rehash, 300)
+{
+	long namespaces;
+	int dev, round;
+
+	dev = dev_open();
+	ASSERT_GE(dev, 0);
+	ASSERT_GE(list_count(dev), 0);
+	namespaces = read_counter("namespaces");
+	for (round = 0; round < BURST_ROUNDS; round++) {
+		uint64_t end;
+		pid_t pid;
+		int status;
+
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			char name[32];
+			int d, i, fd;
+
+			CHILD_CHECK(10, unshare(CLONE_NEWIPC) == 0);
+			d = dev_open();
+			CHILD_CHECK(11, d >= 0);
+			for (i = 0; i < BURST_NAMES; i++) {
+				snprintf(name, sizeof(name), "burst-%d", i);
+				fd = sem_create_full(d, SEMCTL_CREATE_EXCL, 1,
+						     1, name, 0600);
+				CHILD_CHECK(12, fd >= 0);
+				close(fd);
+			}
+			_exit(0);	/* the table dies growing */
+		}
+		/* Name operations race the child's exit and the reap. */
+		end = mono_ms() + WAIT_MS;
+		for (;;) {
+			EXPECT_EQ(-ENOENT, sem_open_name(dev, "burst-none",
+							 SEMCTL_OPEN_READ));
+			ASSERT_GE(list_count(dev), 0);
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			ASSERT_LT(mono_ms(), end);
+		}
+		ASSERT_EQ(0, child_exit_code(status));
+	}
+	{
+		uint64_t end = mono_ms() + WAIT_MS;
+
+		while (read_counter("namespaces") != namespaces &&
+		       mono_ms() < end) {
+			ASSERT_GE(list_count(dev), 0);
+			sleep_ms(10);
+		}
+	}
+	EXPECT_EQ(namespaces, read_counter("namespaces"));
+	close(dev);
+}
+
 TEST(unprivileged_caller_gets_what_the_mode_allows)
 {
 	char private[64], readable[64];
