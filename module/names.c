@@ -276,10 +276,17 @@ struct semctl_sem *semctl_names_lookup(const char *name)
 	return sem;
 }
 
-/* CAP_IPC_OWNER over the namespace the caller's IPC objects live in */
-static bool semctl_capable(void)
+/*
+ * CAP_IPC_OWNER over the namespace the caller's IPC objects live in.
+ * Audited (and marking the task PF_SUPERPRIV) only where it grants an
+ * operation, not where it merely decides what a listing shows.
+ */
+static bool semctl_capable(bool audit)
 {
-	return ns_capable(current->nsproxy->ipc_ns->user_ns, CAP_IPC_OWNER);
+	struct user_namespace *ns = current->nsproxy->ipc_ns->user_ns;
+
+	return audit ? ns_capable(ns, CAP_IPC_OWNER) :
+		       ns_capable_noaudit(ns, CAP_IPC_OWNER);
 }
 
 /* Return: 0, -ENOENT if no such name, -EPERM if not the owner. */
@@ -296,7 +303,7 @@ int semctl_names_unlink(const char *name)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (!uid_eq(current_euid(), sem->uid) && !semctl_capable()) {
+	if (!uid_eq(current_euid(), sem->uid) && !semctl_capable(true)) {
 		ret = -EPERM;
 		goto out_unlock;
 	}
@@ -329,14 +336,17 @@ unsigned int semctl_names_nr_namespaces(void)
 	return nr;
 }
 
+static bool semctl_sem_allowed(struct semctl_sem *sem, unsigned int rights,
+			       bool audit);
+
 /* What an open of @sem would grant, as SEMCTL_INFO_READ/WRITE. */
 static u32 semctl_names_rights(struct semctl_sem *sem)
 {
 	u32 flags = 0;
 
-	if (!semctl_sem_permission(sem, SEMCTL_OPEN_READ))
+	if (semctl_sem_allowed(sem, SEMCTL_OPEN_READ, false))
 		flags |= SEMCTL_INFO_READ;
-	if (!semctl_sem_permission(sem, SEMCTL_OPEN_WRITE))
+	if (semctl_sem_allowed(sem, SEMCTL_OPEN_WRITE, false))
 		flags |= SEMCTL_INFO_WRITE;
 	return flags;
 }
@@ -482,7 +492,8 @@ void semctl_names_clear(void)
  * group and other bits of the mode are checked as ipcperms() does, with
  * CAP_IPC_OWNER in the IPC namespace's user namespace overriding them.
  */
-int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights)
+static bool semctl_sem_allowed(struct semctl_sem *sem, unsigned int rights,
+			       bool audit)
 {
 	unsigned int granted = sem->mode;
 	unsigned int requested = 0;
@@ -496,7 +507,10 @@ int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights)
 		granted >>= 6;
 	else if (in_egroup_p(sem->gid))
 		granted >>= 3;
-	if ((requested & ~granted & 0007) && !semctl_capable())
-		return -EACCES;
-	return 0;
+	return !(requested & ~granted & 0007) || semctl_capable(audit);
+}
+
+int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights)
+{
+	return semctl_sem_allowed(sem, rights, true) ? 0 : -EACCES;
 }

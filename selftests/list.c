@@ -7,6 +7,8 @@
  */
 #include "semctl_test.h"
 
+#define NOBODY	65534
+
 SEMCTL_FIXTURE(ls)
 
 #define NNAMES 5
@@ -368,6 +370,50 @@ TEST_F(ls, end_returns_zero)
 	l.count = MAXENT;
 	ASSERT_EQ(0, list_raw(self->dev, &l));
 	EXPECT_EQ(0, l.count);
+}
+
+/*
+ * A listing says what each name would grant, CAP_IPC_OWNER overriding the
+ * mode, as an open would. It asks with ns_capable_noaudit(), so merely
+ * listing logs no audit record per name (not observable in the test VM,
+ * which runs no audit daemon; Documentation/security.rst).
+ */
+TEST_F(ls, listing_shows_what_the_capability_grants)
+{
+	struct semctl_info got[2];
+	char name[160];
+	pid_t pid;
+	int n;
+
+	/* list_all() looks at names that start with prefix only */
+	unique_name(prefix, sizeof(prefix), "list-noaudit");
+	snprintf(name, sizeof(name), "%s", prefix);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setuid(NOBODY))
+			_exit(10);
+		fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1, 1,
+				     name, 0600);
+		_exit(fd >= 0 ? 0 : 11);
+	}
+	ASSERT_EQ(0, child_exit_code(wait_child(pid, WAIT_MS)));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		n = list_all(self->dev, 8, got, 2);
+		if (n != 1)
+			_exit(21);
+		/* root may open it (the capability), so the listing says so */
+		if (!(got[0].flags & SEMCTL_INFO_READ))
+			_exit(22);
+		_exit(got[0].flags & SEMCTL_INFO_WRITE ? 0 : 23);
+	}
+	EXPECT_EQ(0, child_exit_code(wait_child(pid, WAIT_MS)));
+	EXPECT_EQ(0, sem_unlink(self->dev, name));
 }
 
 TEST_F(ls, unknown_flag_einval)
