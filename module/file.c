@@ -196,7 +196,11 @@ static void semctl_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "semctl-max:\t%llu\n", sem->max);
 	seq_printf(m, "semctl-waiters:\t%llu\n", READ_ONCE(sem->nr_waiters));
 	seq_printf(m, "semctl-undo:\t%llu\n", READ_ONCE(sfile->undo));
-	seq_printf(m, "semctl-name:\t%s\n", sem->name ? sem->name : "");
+	/* Octal escapes, as /proc/self/mounts: one name, one field, one line. */
+	seq_puts(m, "semctl-name:\t");
+	if (sem->name)
+		seq_escape(m, sem->name, " \t\n\\");
+	seq_putc(m, '\n');
 }
 
 static const struct file_operations semctl_file_fops = {

@@ -41,7 +41,19 @@ static int semctl_copy_arg(void *karg, size_t ksize, size_t size_ver0,
 }
 
 /*
- * A name: 1..name_max bytes, no '/'.
+ * Whether @name holds only what a name may: no '/', and no ASCII control
+ * character (they would forge lines in fdinfo and garble a terminal).
+ */
+static bool semctl_name_valid(const char *name)
+{
+	for (; *name; name++)
+		if (*name == '/' || (u8)*name < 0x20 || *name == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * A name: 1..name_max bytes, see semctl_name_valid().
  * Return: a kmalloc'ed copy of its own length, or ERR_PTR.
  */
 static char *semctl_name_from_user(u64 uname)
@@ -58,7 +70,7 @@ static char *semctl_name_from_user(u64 uname)
 		name = ERR_PTR(len);
 	else if (len > READ_ONCE(semctl_name_max))
 		name = ERR_PTR(-ENAMETOOLONG);
-	else if (!len || strchr(buf, '/'))
+	else if (!len || !semctl_name_valid(buf))
 		name = ERR_PTR(-EINVAL);
 	else
 		name = kmemdup(buf, len + 1, GFP_KERNEL_ACCOUNT) ?:

@@ -94,6 +94,37 @@ TEST_F(fi, anonymous_name_line)
 	EXPECT_STREQ("", v);
 }
 
+/*
+ * A name cannot forge fdinfo lines: control characters are refused at
+ * create (a newline would have started a "semctl-value:" line), and what
+ * may be printed ambiguously is octal-escaped, as /proc/self/mounts does.
+ */
+TEST_F(fi, name_cannot_forge_lines)
+{
+	static const char *const bad[] = {
+		"x\nsemctl-value:\t999", "tab\there", "esc\x1b[2J", "del\x7f",
+	};
+	char name[200], want[300], v[300];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(-EINVAL, sem_create_full(self->dev, 0, 1, 1, bad[i],
+						   0600));
+	unique_name(name, sizeof(name), "fdinfo esc");
+	strcat(name, "\\b");
+	self->fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1, 1, name,
+				   0600);
+	ASSERT_LE(0, self->fd);
+	strcpy(self->name, name);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-name", v,
+				  sizeof(v)));
+	/* "ksft.fdinfo esc.<pid>..." with its space and backslash escaped */
+	snprintf(want, sizeof(want), "%.*s\\040%s", 11, name, name + 12);
+	want[strlen(want) - 2] = 0;
+	strcat(want, "\\134b");
+	EXPECT_STREQ(want, v);
+}
+
 TEST_F(fi, value_tracks_changes)
 {
 	self->fd = sem_create(self->dev, 0, 10);

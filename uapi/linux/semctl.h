@@ -68,7 +68,8 @@
  * @value:	initial value, at most @max
  * @max:	maximum value, 1..SEMCTL_VALUE_MAX; 0 means SEMCTL_VALUE_MAX
  * @name:	user pointer to a NUL-terminated name, 0 for an anonymous
- *		semaphore. 1..SEMCTL_NAME_MAX bytes, no '/'.
+ *		semaphore. 1..SEMCTL_NAME_MAX bytes, no '/', no ASCII
+ *		control character (0x01-0x1f, 0x7f).
  * @mode:	permission bits (0777 at most) checked by SEMCTL_IOC_OPEN
  * @reserved:	must be 0
  *
