@@ -194,6 +194,19 @@ static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 	}
 }
 
+/*
+ * Whether @count more units fit the undo records. Releases through another
+ * open file do not pay a record, so records can outgrow what is held:
+ * their sum stays within the maximum, and an acquire with undo that would
+ * pass it fails with -ERANGE (as SysV does past SEMVMX).
+ */
+static bool semctl_undo_fits(struct semctl_sem *sem, struct semctl_file *file,
+			     u64 count)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	return !file || count <= sem->max - sem->undo_total;
+}
+
 /* Record @count units on @file for undo; they come back on its last close. */
 static void semctl_undo_add(struct semctl_sem *sem, struct semctl_file *file,
 			    u64 count)
@@ -270,6 +283,12 @@ static void semctl_sem_grant(struct semctl_sem *sem, u64 *value,
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
 		if (waiter->count > *value)
 			break;
+		if (!semctl_undo_fits(sem, waiter->undo_to, waiter->count)) {
+			list_del(&waiter->node);
+			sem->nr_waiters--;
+			semctl_waiter_end(batch, waiter, -ERANGE);
+			continue;
+		}
 		*value -= waiter->count;
 		semctl_undo_add(sem, waiter->undo_to, waiter->count);
 		list_del(&waiter->node);
@@ -365,7 +384,8 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 
 /*
  * Take the units now, or queue @waiter (unless @try); lock held.
- * Return: 1 if taken, 0 if not, -EIDRM if the semaphore is poisoned.
+ * Return: 1 if taken, 0 if not, -EIDRM if the semaphore is poisoned,
+ * -ERANGE if the units would not fit the undo records.
  */
 static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 				    struct semctl_waiter *waiter, bool try)
@@ -376,6 +396,8 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 	lockdep_assert_held(&sem->wait.lock);
 	if (sem->poisoned)
 		return -EIDRM;
+	if (!semctl_undo_fits(sem, waiter->undo_to, waiter->count))
+		return -ERANGE;
 	value = semctl_value_claim(sem);
 	if (semctl_sem_take_locked(sem, &value, waiter->undo_to,
 				   waiter->count)) {
@@ -397,7 +419,7 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
  * @deadline:	absolute time on @clock to give up at, or NULL
  * @clock:	CLOCK_MONOTONIC or CLOCK_REALTIME
  *
- * Return: 0, -EAGAIN, -ETIMEDOUT, -ERESTARTSYS, -ECANCELED or -EIDRM.
+ * Return: 0, -EAGAIN, -ETIMEDOUT, -ERESTARTSYS, -ECANCELED, -EIDRM or -ERANGE.
  */
 int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 		    bool try, const ktime_t *deadline, clockid_t clock)

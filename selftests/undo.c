@@ -232,7 +232,7 @@ TEST_F_TIMEOUT(undo, sigkill_holder_blocked_in_acquire, 60)
 		if (sem_acquire_full(fd, 1, SEMCTL_ACQUIRE_UNDO, 0))
 			_exit(2);
 		write_full(pfd[1], "k", 1);
-		sem_acquire_full(fd, 3, SEMCTL_ACQUIRE_UNDO, 0);
+		sem_acquire_full(fd, 2, SEMCTL_ACQUIRE_UNDO, 0);
 		_exit(3);
 	}
 	close(pfd[1]);
@@ -383,6 +383,65 @@ TEST_F_TIMEOUT(undo, blocked_undo_acquire_recorded_on_grant, 60)
 	waiter_reap(&w);
 	close(fd2);
 	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+/*
+ * Releases through another open file leave a record behind, so records
+ * could outgrow what anybody holds: their sum stays within the maximum,
+ * and an acquire with undo past it fails with ERANGE, taking nothing.
+ */
+TEST_F(undo, records_cannot_outgrow_the_maximum)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "range", 3, 3));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 3, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, sem_release(self->fd, 3));
+	EXPECT_EQ(3, sem_undo(fd2));
+	EXPECT_EQ(-ERANGE, sem_acquire_full(fd2, 1, SEMCTL_ACQUIRE_UNDO, 0));
+	EXPECT_EQ(-ERANGE, sem_acquire_full(self->fd, 1, SEMCTL_ACQUIRE_UNDO,
+					    0));
+	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_EQ(3, sem_undo(fd2));
+	/* without undo nothing changes */
+	ASSERT_EQ(0, sem_acquire_full(fd2, 1, 0, 0));
+	ASSERT_EQ(0, sem_release(fd2, 1));
+	close(fd2);
+	/* the record comes back clamped at the maximum */
+	EXPECT_EQ(3, sem_value(self->fd));
+}
+
+/* A queued acquire with undo that would pass the maximum fails on grant. */
+TEST_F_TIMEOUT(undo, queued_acquire_past_the_maximum_fails_on_grant, 60)
+{
+	static struct waiter first, second;
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "range-q", 0, 2));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, waiter_start(&first, fd2, OP_ACQUIRE, 2,
+				  SEMCTL_ACQUIRE_UNDO | SEMCTL_ACQUIRE_TIMEOUT,
+				  (__u64)3 * WAIT_MS * NSEC_PER_MSEC, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start(&second, fd2, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_UNDO | SEMCTL_ACQUIRE_TIMEOUT,
+				  (__u64)3 * WAIT_MS * NSEC_PER_MSEC, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, waiter_wait(&first));
+	EXPECT_EQ(0, first.ret);
+	/* fd2's record is 2 = max: the second cannot be recorded */
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&second));
+	EXPECT_EQ(-ERANGE, second.ret);
+	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+	waiter_reap(&first);
+	waiter_reap(&second);
+	close(fd2);
 }
 
 static void nop_handler(int sig)
