@@ -150,28 +150,58 @@ static __poll_t semctl_file_poll(struct file *file, poll_table *wait)
  * it read-only (every right already tells the value); a writable mapping
  * needs the write right.
  */
+/*
+ * The page is mapped on demand, so that an access after
+ * madvise(MADV_DONTNEED) finds it again instead of SIGBUS.
+ */
+static vm_fault_t semctl_vm_fault(struct vm_fault *vmf)
+{
+	struct semctl_file *sfile = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	/* Allocated by semctl_file_mmap(): this only looks it up. */
+	page = semctl_sem_map_page(sfile->sem);
+	if (!page)
+		return VM_FAULT_OOM;
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct semctl_vm_ops = {
+	.fault = semctl_vm_fault,
+};
+
 static int semctl_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct semctl_file *sfile = file->private_data;
 	bool writable = semctl_file_may(sfile, SEMCTL_OPEN_WRITE);
-	vm_flags_t clear = 0;
-	struct page *page;
+	vm_flags_t clear = VM_MAYEXEC;
 
+	/*
+	 * The fast path is a 64-bit compare-and-swap shared with userspace:
+	 * where the kernel emulates 64-bit atomics with a lock, userspace
+	 * cannot take part.
+	 */
+	if (IS_ENABLED(CONFIG_GENERIC_ATOMIC64))
+		return -EOPNOTSUPP;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
-	    !(vma->vm_flags & VM_SHARED))
+	    !(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EACCES;
 	if (vma->vm_flags & VM_WRITE) {
 		if (!writable)
 			return -EACCES;
 	} else if (!writable) {
 		/* mprotect() must not make it writable later either. */
-		clear = VM_MAYWRITE;
+		clear |= VM_MAYWRITE;
 	}
-	page = semctl_sem_map_page(sfile->sem);
-	if (!page)
+	if (!semctl_sem_map_page(sfile->sem))
 		return -ENOMEM;
 	semctl_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, clear);
-	return vm_insert_page(vma, vma->vm_start, page);
+	vma->vm_ops = &semctl_vm_ops;
+	return 0;
 }
 
 static int semctl_file_release(struct inode *inode, struct file *file)

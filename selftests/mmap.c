@@ -316,6 +316,15 @@ TEST(mapping_rules)
 	/* A shorter length is one page too. */
 	EXPECT_EQ(0, mmap_errno(fd, 8, PROT_READ | PROT_WRITE, MAP_SHARED, 0));
 
+	/* Never executable. */
+	EXPECT_EQ(-EACCES, mmap_errno(fd, ps, PROT_READ | PROT_EXEC,
+				      MAP_SHARED, 0));
+	p = mmap(NULL, ps, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, ps, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, ps);
+
 	/* The read right maps read-only, for good. */
 	ro = sem_open_name(dev, name, SEMCTL_OPEN_READ);
 	ASSERT_GE(ro, 0);
@@ -344,6 +353,31 @@ TEST(mapping_rules)
 	close(ro);
 	close(fd);
 	EXPECT_EQ(0, sem_unlink(dev, name));
+	close(dev);
+}
+
+/* Dropping the page (MADV_DONTNEED) maps it back on the next access. */
+TEST(the_word_comes_back_after_madv_dontneed)
+{
+	_Atomic __u64 *word;
+	int dev, fd;
+
+	dev = dev_open();
+	ASSERT_GE(dev, 0);
+	fd = sem_create(dev, 3, 5);
+	ASSERT_GE(fd, 0);
+	word = map_word(fd, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, word);
+	EXPECT_EQ(3, *word);
+	ASSERT_EQ(0, madvise((void *)word, page_size(), MADV_DONTNEED));
+	/* SIGBUS here before the mapping had a fault handler */
+	EXPECT_EQ(3, *word);
+	ASSERT_EQ(0, fast_acquire(word, fd, 1));
+	EXPECT_EQ(2, sem_value(fd));
+	ASSERT_EQ(0, madvise((void *)word, page_size(), MADV_DONTNEED));
+	EXPECT_EQ(2, *word);
+	unmap_word(word);
+	close(fd);
 	close(dev);
 }
 
