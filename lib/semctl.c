@@ -167,9 +167,9 @@ SEMCTL_API int semctl_acquire_timeout(int fd, uint64_t count,
 		    ts->tv_nsec >= (long)NSEC_PER_SEC)
 			return -EINVAL;
 		a.flags |= SEMCTL_ACQUIRE_TIMEOUT;
-		/* Saturate: the kernel clamps to its own maximum anyway. */
-		if (sec > (UINT64_MAX - (uint64_t)ts->tv_nsec) / NSEC_PER_SEC)
-			a.timeout_ns = UINT64_MAX;
+		/* Saturate at the longest time the kernel takes (2^63-1 ns). */
+		if (sec > (INT64_MAX - (uint64_t)ts->tv_nsec) / NSEC_PER_SEC)
+			a.timeout_ns = INT64_MAX;
 		else
 			a.timeout_ns = sec * NSEC_PER_SEC +
 				       (uint64_t)ts->tv_nsec;

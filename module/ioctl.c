@@ -281,7 +281,8 @@ int semctl_acquire_check(const struct semctl_acquire *args,
 	if (!(args->flags & SEMCTL_ACQUIRE_TIMEOUT)) {
 		if ((args->flags & timed) || args->timeout_ns)
 			return -EINVAL;
-	} else if ((args->flags & SEMCTL_ACQUIRE_TRY) ||
+	} else if (args->timeout_ns > KTIME_MAX ||
+		   (args->flags & SEMCTL_ACQUIRE_TRY) ||
 		   ((args->flags & SEMCTL_ACQUIRE_REALTIME) &&
 		    !(args->flags & SEMCTL_ACQUIRE_ABSTIME))) {
 		return -EINVAL;
@@ -298,7 +299,8 @@ int semctl_acquire_check(const struct semctl_acquire *args,
 ktime_t *semctl_acquire_deadline(const struct semctl_acquire *args,
 				 ktime_t *deadline, clockid_t *clock)
 {
-	ktime_t timeout = min_t(u64, args->timeout_ns, KTIME_MAX);
+	/* semctl_acquire_check() refused what ktime_t cannot hold. */
+	ktime_t timeout = args->timeout_ns;
 
 	*clock = CLOCK_MONOTONIC;
 	if (!(args->flags & SEMCTL_ACQUIRE_TIMEOUT))

@@ -221,6 +221,35 @@ TEST_F(tmo, timeout_ns_without_flag_einval)
 	EXPECT_EQ(1, sem_value(self->fd));
 }
 
+/*
+ * Past 2^63-1 ns no kernel time can hold the timeout (relative: 292 years;
+ * absolute: negative as a signed time): EINVAL, where it used to wait for
+ * ever.
+ */
+TEST_F(tmo, timeout_beyond_ktime_einval)
+{
+	static const __u32 kinds[] = {
+		SEMCTL_ACQUIRE_TIMEOUT,
+		SEMCTL_ACQUIRE_TIMEOUT | SEMCTL_ACQUIRE_ABSTIME,
+		SEMCTL_ACQUIRE_TIMEOUT | SEMCTL_ACQUIRE_ABSTIME |
+			SEMCTL_ACQUIRE_REALTIME,
+	};
+	unsigned int i;
+
+	ASSERT_LE(0, setup_sem(self, 0, 5));
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		EXPECT_EQ(-EINVAL, sem_acquire_full(self->fd, 1, kinds[i],
+						    1ULL << 63));
+		EXPECT_EQ(-EINVAL, sem_acquire_full(self->fd, 1, kinds[i],
+						    ~0ULL));
+	}
+	/* an absolute deadline long past expires at once */
+	EXPECT_EQ(-ETIMEDOUT, sem_acquire_full(self->fd, 1,
+					       SEMCTL_ACQUIRE_TIMEOUT |
+					       SEMCTL_ACQUIRE_ABSTIME, 1));
+	EXPECT_EQ(0, sem_waiters(self->fd));
+}
+
 TEST_F(tmo, try_with_timeout_einval)
 {
 	ASSERT_LE(0, setup_sem(self, 1, 5));

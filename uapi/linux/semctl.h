@@ -138,6 +138,7 @@ struct semctl_unlink {
  * @timeout_ns:	with SEMCTL_ACQUIRE_TIMEOUT: nanoseconds from now, or with
  *		SEMCTL_ACQUIRE_ABSTIME the deadline in nanoseconds on
  *		CLOCK_MONOTONIC (CLOCK_REALTIME with SEMCTL_ACQUIRE_REALTIME).
+ *		At most 2^63-1 (EINVAL above: no kernel time holds it).
  *		Must be 0 without SEMCTL_ACQUIRE_TIMEOUT.
  *
  * Waiters are served in arrival order. Returns 0 with the units taken,
