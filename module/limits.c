@@ -18,7 +18,12 @@
 
 #include "semctl.h"
 
-unsigned int semctl_max_per_user = 65536;
+/*
+ * A user may keep an eighth of what a namespace may name, so that one user
+ * cannot fill a namespace (names outlive their creator and only the owner
+ * may unlink them); CAP_SYS_RESOURCE passes the namespace limit.
+ */
+unsigned int semctl_max_per_user = 8192;
 unsigned int semctl_max_names_per_ns = 65536;
 unsigned int semctl_name_max = SEMCTL_NAME_MAX;
 
@@ -35,10 +40,10 @@ static const struct kernel_param_ops semctl_name_max_ops = {
 
 module_param_named(max_per_user, semctl_max_per_user, uint, 0644);
 MODULE_PARM_DESC(max_per_user,
-		 "Semaphores, named or not, one user may keep alive (EDQUOT past it; default 65536)");
+		 "Semaphores, named or not, one user may keep alive (EDQUOT past it; default 8192)");
 module_param_named(max_names_per_ns, semctl_max_names_per_ns, uint, 0644);
 MODULE_PARM_DESC(max_names_per_ns,
-		 "Named semaphores one IPC namespace may hold (ENOSPC past it; default 65536)");
+		 "Named semaphores one IPC namespace may hold (ENOSPC past it unless CAP_SYS_RESOURCE; default 65536)");
 module_param_cb(name_max, &semctl_name_max_ops, &semctl_name_max, 0644);
 __MODULE_PARM_TYPE(name_max, "uint");
 MODULE_PARM_DESC(name_max,

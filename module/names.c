@@ -228,8 +228,13 @@ int semctl_names_link(struct semctl_sem *sem, char *name,
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	/* Ids are xarray indices; running out of them needs a 32-bit box. */
-	if (ns->nr_names >= READ_ONCE(semctl_max_names_per_ns) ||
+	/*
+	 * Ids are xarray indices; running out of them needs a 32-bit box.
+	 * CAP_SYS_RESOURCE passes the limit, as for POSIX message queues:
+	 * unprivileged users filling the table cannot lock root out.
+	 */
+	if ((ns->nr_names >= READ_ONCE(semctl_max_names_per_ns) &&
+	     !ns_capable(current->nsproxy->ipc_ns->user_ns, CAP_SYS_RESOURCE)) ||
 	    ns->last_id >= ULONG_MAX) {
 		ret = -ENOSPC;
 		goto out_reap;

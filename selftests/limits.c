@@ -90,7 +90,7 @@ static int semaphores_alive(void)
 
 TEST_F(limits, defaults_are_documented)
 {
-	EXPECT_STREQ("65536\n", self->saved[0]);
+	EXPECT_STREQ("8192\n", self->saved[0]);
 	EXPECT_STREQ("65536\n", self->saved[1]);
 	EXPECT_STREQ("255\n", self->saved[2]);
 }
@@ -119,16 +119,49 @@ TEST_F(limits, per_user_limit_is_edquot)
 	EXPECT_EQ(alive, semaphores_alive());
 }
 
+#define NOBODY	65534
+
+/*
+ * Create @name (EXCL unless @open_existing) as the user nobody, in a child.
+ * Return: 0 if created, the create's -errno, or -ECHILD if the child failed.
+ */
+static int create_as_nobody(int dev, const char *name, bool open_existing)
+{
+	pid_t pid;
+	int code;
+
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(100);
+		fd = sem_create_full(dev, open_existing ? 0 : SEMCTL_CREATE_EXCL,
+				     1, 1, name, 0666);
+		_exit(fd >= 0 ? 0 : -fd);
+	}
+	code = child_exit_code(wait_child(pid, WAIT_MS));
+	if (code < 0 || code == 100)
+		return -ECHILD;
+	return -code;
+}
+
+/*
+ * Past max_names_per_ns an unprivileged named create fails with ENOSPC;
+ * CAP_SYS_RESOURCE passes the limit, so users who fill the namespace
+ * cannot lock root out (it used to get ENOSPC as well).
+ */
 TEST_F(limits, per_namespace_name_limit_is_enospc)
 {
-	char name[3][64];
-	int fd[3], anon, again, i;
+	char name[4][64];
+	int anon, root_fd, i;
 
-	ASSERT_EQ(0, param_write("max_names_per_ns", "0"));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		unique_name(name[i], sizeof(name[i]), "lim");
-	EXPECT_EQ(-ENOSPC, sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1,
-					   1, name[0], 0600));
+	ASSERT_EQ(0, param_write("max_names_per_ns", "0"));
+	EXPECT_EQ(-ENOSPC, create_as_nobody(self->dev, name[0], false));
 	EXPECT_EQ(-ENOENT, sem_open_name(self->dev, name[0], 0));
 	/* Anonymous semaphores have no name to count. */
 	anon = sem_create(self->dev, 1, 1);
@@ -136,23 +169,20 @@ TEST_F(limits, per_namespace_name_limit_is_enospc)
 	close(anon);
 
 	ASSERT_EQ(0, param_write("max_names_per_ns", "65536"));
-	for (i = 0; i < 2; i++) {
-		fd[i] = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1, 1,
-					name[i], 0600);
-		ASSERT_GE(fd[i], 0);
-	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, create_as_nobody(self->dev, name[i], false));
 	ASSERT_EQ(0, param_write("max_names_per_ns", "1"));
-	fd[2] = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1, 1, name[2],
-				0600);
-	EXPECT_EQ(-ENOSPC, fd[2]);
+	EXPECT_EQ(-ENOSPC, create_as_nobody(self->dev, name[2], false));
 	/* Opening or open-or-create of an existing name still works. */
-	again = sem_create_full(self->dev, 0, 1, 1, name[0], 0600);
-	EXPECT_GE(again, 0);
-	close(again);
-	for (i = 0; i < 2; i++) {
+	EXPECT_EQ(0, create_as_nobody(self->dev, name[0], true));
+	/* root (CAP_SYS_RESOURCE) is not locked out */
+	root_fd = sem_create_full(self->dev, SEMCTL_CREATE_EXCL, 1, 1, name[3],
+				  0600);
+	EXPECT_GE(root_fd, 0);
+	close(root_fd);
+	EXPECT_EQ(0, sem_unlink(self->dev, name[3]));
+	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, sem_unlink(self->dev, name[i]));
-		close(fd[i]);
-	}
 }
 
 TEST_F(limits, name_max_is_enametoolong)
