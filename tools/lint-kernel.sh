@@ -40,6 +40,8 @@
 #   CONFIG_AS_IS_GNU= CONFIG_AS_IS_LLVM=y CONFIG_AS_VERSION=<...>
 #   CONFIG_CC_IMPLICIT_FALLTHROUGH=-Wimplicit-fallthrough
 #   if CONFIG_FTRACE_MCOUNT_USE_CC=y: that empty, CONFIG_FTRACE_MCOUNT_USE_OBJTOOL=y
+#   if CONFIG_UBSAN_BOUNDS_STRICT=y (gcc's -fsanitize=bounds-strict, e.g. the
+#   debug kernel): that empty, CONFIG_UBSAN_ARRAY_BOUNDS=y (clang's choice)
 # The C side (include/generated/autoconf.h) stays gcc's. One consequence:
 # CONFIG_USE_X86_SEG_SUPPORT (named address spaces, gcc-only in Kconfig) makes
 # 6.12's asm/current.h and asm/processor.h spell __seg_gs twice for clang, so
@@ -179,6 +181,9 @@ lint_one() { # KDIR -> 0 ok, 1 failed
 				CONFIG_CC_IMPLICIT_FALLTHROUGH=-Wimplicit-fallthrough)
 			if grep -q '^CONFIG_FTRACE_MCOUNT_USE_CC=y' "$kdir/.config"; then
 				mk+=(CONFIG_FTRACE_MCOUNT_USE_CC= CONFIG_FTRACE_MCOUNT_USE_OBJTOOL=y)
+			fi
+			if grep -q '^CONFIG_UBSAN_BOUNDS_STRICT=y' "$kdir/.config"; then
+				mk+=(CONFIG_UBSAN_BOUNDS_STRICT= CONFIG_UBSAN_ARRAY_BOUNDS=y)
 			fi
 			if grep -q '^CONFIG_USE_X86_SEG_SUPPORT=y' "$kdir/.config"; then
 				mk+=(KCFLAGS=-Wno-duplicate-decl-specifier)
