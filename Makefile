@@ -7,7 +7,7 @@
 #   make clean
 #   make modules-all      build against every supported kernel, W=1,
 #                         failing on any warning (.cache/build/<series>/)
-#   make lint             checkpatch.pl --strict on module/ and uapi/
+#   make lint             checkpatch --strict; sparse on every kernel; clang on the newest
 #   make ksft-headers     extract kselftest headers + checkpatch (cached)
 #   make selftests        build selftests/ (needs ksft-headers)
 #   make check [KERNELS="6.1 6.12 6.18 7.0 newest"] [T=test]
@@ -72,9 +72,15 @@ $(addprefix module-,$(SERIES)): module-%: kernel-%
 modules-all: $(addprefix module-,$(SERIES))
 
 # checkpatch.pl --strict on module/ and uapi/, no rule ignored (see
-# tools/lint.sh for how uapi/ headers get checkpatch's include/uapi/ rules).
-lint: ksft-headers
+# tools/lint.sh for how uapi/ headers get checkpatch's include/uapi/ rules);
+# sparse (C=2, a sparse built from Debian's newest source) against every
+# kernel in KERNELS, and clang-19 W=1 against the last of them
+# (tools/LINT.md). Each fails if its checker did not really run.
+lint: ksft-headers $(addprefix kernel-,$(KERNELS))
 	@tools/lint.sh
+	@tools/lint-kernel.sh $(foreach k,$(KERNELS),$(CACHE)/kernels/$(k)/headers)
+	@k=$(CACHE)/kernels/$(lastword $(KERNELS))/headers; \
+	 if [ -d $$k-clang ]; then k=$$k-clang; fi; tools/lint-kernel.sh --clang $$k
 
 selftests: ksft-headers
 	$(MAKE) -C selftests TOP=$(TOP)

@@ -53,9 +53,20 @@ for s in $kernels; do
 	kver[$s]=$(cat "$cache/kernels/$s/kver")
 done
 
-step "lint (checkpatch --strict)"
+step "lint (checkpatch --strict; sparse on $kernels; clang-19 on the newest)"
 lint=PASS
-if ! "$top/tools/lint.sh"; then
+kdirs=()
+for s in $kernels; do
+	kdirs+=("$cache/kernels/$s/headers")
+done
+if ! "$top/tools/lint.sh" || ! "$top/tools/lint-kernel.sh" "${kdirs[@]}"; then
+	lint=FAIL
+	overall=1
+fi
+# clang on the newest kernel in the run (the last of the list).
+newest=${kdirs[${#kdirs[@]}-1]}
+[ -d "$newest-clang" ] && newest=$newest-clang
+if ! "$top/tools/lint-kernel.sh" --clang "$newest"; then
 	lint=FAIL
 	overall=1
 fi
