@@ -5,6 +5,8 @@
  * CAP_IPC_OWNER overrides) and the owner check of SEMCTL_IOC_UNLINK.
  * Unprivileged callers are forked children that drop to uid/gid 65534.
  */
+#include <poll.h>
+
 #include "semctl_test.h"
 #include <grp.h>
 #include <linux/capability.h>
@@ -226,6 +228,36 @@ TEST_F(perm, root_creator_is_owner)
 	EXPECT_EQ(0, info.uid);
 	EXPECT_EQ(getegid(), info.gid);
 	EXPECT_EQ(0640, info.mode);
+}
+
+/*
+ * The fd's own rights, not the VFS mode, decide (semctl.rst, "the open
+ * file's mode does not mirror them"): a read-only fd polls readable, as a
+ * watcher needs, yet read(2), an acquire, is EBADF; every fd is O_RDWR to
+ * fcntl(F_GETFL); QUERY tells the rights.
+ */
+TEST_F(perm, read_right_polls_but_does_not_acquire)
+{
+	struct semctl_info info;
+	struct pollfd pfd;
+	uint64_t unit;
+	int ro;
+
+	ASSERT_LE(0, make_named(self, "rights", 0600));
+	ro = sem_open_name(self->dev, self->name, SEMCTL_OPEN_READ);
+	ASSERT_LE(0, ro);
+	pfd.fd = ro;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	EXPECT_EQ(-1, read(ro, &unit, sizeof(unit)));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(O_RDWR, fcntl(ro, F_GETFL) & O_ACCMODE);
+	ASSERT_EQ(0, sem_query(ro, &info));
+	EXPECT_EQ(SEMCTL_INFO_READ,
+		  info.flags & (SEMCTL_INFO_READ | SEMCTL_INFO_WRITE));
+	close(ro);
 }
 
 TEST_F(perm, mode_0600_other_denied_eacces)
