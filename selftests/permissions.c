@@ -5,10 +5,9 @@
  * CAP_IPC_OWNER overrides) and the owner check of SEMCTL_IOC_UNLINK.
  * Unprivileged callers are forked children that drop to uid/gid 65534.
  */
-#include <poll.h>
-
 #include "semctl_test.h"
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 
 #define NOBODY		65534
