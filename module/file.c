@@ -113,7 +113,8 @@ static ssize_t semctl_file_write(struct file *file, const char __user *buf,
 
 	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
 		return -EBADF;
-	if (len < sizeof(count))
+	/* Exactly one u64, as eventfd takes it on 6.12 and later. */
+	if (len != sizeof(count))
 		return -EINVAL;
 	if (get_user(count, (const u64 __user *)buf))
 		return -EFAULT;
@@ -128,7 +129,7 @@ static ssize_t semctl_file_write_iter(struct kiocb *iocb,
 
 	if (!semctl_file_may(sfile, SEMCTL_OPEN_WRITE))
 		return -EBADF;
-	if (iov_iter_count(from) < sizeof(count))
+	if (iov_iter_count(from) != sizeof(count))
 		return -EINVAL;
 	if (copy_from_iter(&count, sizeof(count), from) != sizeof(count))
 		return -EFAULT;

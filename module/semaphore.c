@@ -236,13 +236,17 @@ static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem, u64 value)
 	__poll_t mask = 0;
 
 	lockdep_assert_held(&sem->wait.lock);
-	/* Poisoned: wake readers, whose read then fails with EIDRM. */
+	/*
+	 * The bits eventfd reports (IN, OUT), not RDNORM/WRNORM: a drop-in
+	 * replacement shows callers the same mask. Poisoned: wake readers,
+	 * whose read then fails with EIDRM.
+	 */
 	if (sem->poisoned)
-		mask |= EPOLLIN | EPOLLRDNORM | EPOLLERR | EPOLLHUP;
+		mask |= EPOLLIN | EPOLLERR | EPOLLHUP;
 	else if (value && list_empty(&sem->waiters))
-		mask |= EPOLLIN | EPOLLRDNORM;
+		mask |= EPOLLIN;
 	if (value < sem->max)
-		mask |= EPOLLOUT | EPOLLWRNORM;
+		mask |= EPOLLOUT;
 	return mask;
 }
 

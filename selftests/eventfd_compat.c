@@ -4,6 +4,8 @@
  * bytes acquires one unit and returns 1, write() of a u64 releases it.
  */
 #include "semctl_test.h"
+#include <sys/eventfd.h>
+#include <poll.h>
 
 SEMCTL_FIXTURE(efd)
 
@@ -244,6 +246,42 @@ TEST_F(efd, write_short_buffer_einval)
 	EXPECT_EQ(-1, write(self->fd, &v, sizeof(v)));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1, sem_value(self->fd));
+}
+
+/*
+ * Measured against a real eventfd(EFD_SEMAPHORE) on the running kernel:
+ * a write must be exactly 8 bytes (semctl: everywhere; eventfd: on 6.12
+ * and later, and whatever this kernel's does is logged), and poll reports
+ * the same mask, IN and OUT only (no RDNORM/WRNORM).
+ */
+TEST_F(efd, write_size_and_poll_mask_match_eventfd)
+{
+	uint64_t buf[2] = { 1, 0 };
+	struct pollfd p[2];
+	int efd, i;
+
+	ASSERT_LE(0, setup_sem(self, 0, 1, 5));
+	efd = eventfd(1, EFD_SEMAPHORE);
+	ASSERT_LE(0, efd);
+	for (i = 9; i <= 16; i += 7) {
+		ssize_t e = write(efd, buf, i);
+
+		EXPECT_EQ(-1, write(self->fd, buf, i));
+		EXPECT_EQ(EINVAL, errno);
+		if (e != -1)
+			TH_LOG("this kernel's eventfd took a %d-byte write", i);
+	}
+	/* the eventfd may have taken writes above: reset it to 1 */
+	close(efd);
+	efd = eventfd(1, EFD_SEMAPHORE);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(1, sem_value(self->fd));
+	p[0] = (struct pollfd){ .fd = self->fd, .events = POLLIN | POLLOUT |
+				POLLRDNORM | POLLWRNORM };
+	p[1] = (struct pollfd){ .fd = efd, .events = p[0].events };
+	ASSERT_EQ(2, poll(p, 2, 0));
+	EXPECT_EQ(p[1].revents, p[0].revents);
+	close(efd);
 }
 
 TEST_F(efd, write_bad_buffer_efault)
