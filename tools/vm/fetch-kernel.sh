@@ -177,11 +177,27 @@ key=${kver}_${ver//:/%3a}
 entry=$shared/$key
 
 # ------------------------------------------------------- per-clone links
+# A prepared tree is bound to the exact compiler it was prepared with
+# (Kbuild warns "the compiler differs" otherwise, which fails W=1 builds
+# that allow no warning): an updated gcc-12 or clang-19 package means
+# preparing the tree again (from the kept downloads).
+cc_now() { # toolchain -> first line of its --version (CONFIG_CC_VERSION_TEXT)
+	case $1 in
+	gcc)	gcc-12 --version 2>/dev/null | head -n1 ;;
+	clang)	clang-19 --version 2>/dev/null | head -n1 ;;
+	esac
+}
+tree_ok() { # dir toolchain -> prepared by this toolchain as installed now?
+	[ "$kind" = system ] && return 0
+	[ -f "$1/.semctl-tree" ] &&
+		[ "$(sed -n 's/^cc=//p' "$1/.semctl-tree")" = "$(cc_now "$2")" ]
+}
 linked() { # is .cache/kernels/<series> linked to this exact entry?
 	[ -f "$kdir/.complete" ] && [ "$(cat "$kdir/entry" 2>/dev/null)" = "$entry" ] &&
 		[ "$(cat "$kdir/kver")" = "$kver" ] && [ "$(cat "$kdir/version")" = "$ver" ] &&
 		[ -f "$entry/.complete" ] && [ -f "$kdir/vmlinuz" ] && [ -d "$kdir/headers/" ] &&
-		{ [ "$clang" = 0 ] || [ -d "$kdir/headers-clang" ]; }
+		tree_ok "$kdir/headers" gcc &&
+		{ [ "$clang" = 0 ] || { [ -f "$entry/.complete-clang" ] && tree_ok "$kdir/headers-clang" clang; }; }
 }
 if linked; then
 	exit 0
@@ -237,6 +253,23 @@ download() {
 		{ rm -f "$f"; die "$f is not $pv"; }
 	echo "$(basename "$f") $(sha256sum "$f" | cut -d' ' -f1) $how" >> "$d/SOURCES"
 	echo "$f"
+}
+
+# prepare toolchain base: base/kdir (gcc) or base/kdir-clang from the
+# linux-source and linux-headers .debs in base/debs.
+prepare() {
+	local tc=$1 b=$2 out t ref
+	t=$(now)
+	out=$b/kdir
+	[ "$tc" = clang ] && out=$b/kdir-clang
+	ref=$(find "$b/root/lib/modules/$kver/kernel/fs" -name 'overlay.ko*' | head -n1)
+	if ! "$here/prepare-tree.sh" --source "$(ls "$b"/debs/linux-source-*_all.deb | head -n1)" \
+		--headers "$(ls "$b/debs/linux-headers-${kver}_"*.deb | head -n1)" --kver "$kver" \
+		${ref:+--ref "$ref"} --toolchain "$tc" --out "$out" 2>&1 |
+		tee "$b/logs/prepare-$tc.log" >&2; then
+		die "preparing the $tc KDIR failed (log above; $b/logs/prepare-$tc.log)"
+	fi
+	echo "prepare-$tc $(( $(now) - t ))s" >> "$b/logs/timings"
 }
 
 if [ ! -f "$entry/.complete" ]; then
@@ -324,16 +357,8 @@ if [ ! -f "$entry/.complete" ]; then
 			die "scripts symlink in $arch does not resolve"
 		ln -s "headers.d/usr/src/linux-headers-$kver" "$part/headers"
 	else
-		t=$(now)
-		ref=$(find "$r/lib/modules/$kver/kernel/fs" -name 'overlay.ko*' | head -n1)
-		if ! "$here/prepare-tree.sh" --source "$(hdr_of "linux-source-$xy")" \
-			--headers "$(hdr_of "linux-headers-$kver")" --kver "$kver" \
-			${ref:+--ref "$ref"} --toolchain gcc --out "$part/kdir" 2>&1 |
-			tee "$part/logs/prepare-gcc.log" >&2; then
-			die "preparing the KDIR failed (log above)"
-		fi
+		prepare gcc "$part"
 		ln -s kdir "$part/headers"
-		echo "prepare-gcc $(( $(now) - t ))s" >> "$part/logs/timings"
 	fi
 	echo "$kver" > "$part/kver"
 	echo "$ver" > "$part/version"
@@ -342,20 +367,16 @@ if [ ! -f "$entry/.complete" ]; then
 	log "shared entry ready in $(( $(now) - t0 )) s: $entry ($(du -sh "$entry" | cut -f1))"
 fi
 
-if [ "$clang" = 1 ] && [ ! -f "$entry/.complete-clang" ]; then
-	t=$(now)
-	ref=$(find "$entry/root/lib/modules/$kver/kernel/fs" -name 'overlay.ko*' | head -n1)
-	src_deb=$(ls "$entry"/debs/linux-source-*_"${ver//:/%3a}"_all.deb 2>/dev/null | head -n1 || true)
-	[ -n "$src_deb" ] || src_deb=$(ls "$entry"/debs/linux-source-*_all.deb | head -n1)
-	rm -rf "$entry/kdir-clang"
-	if ! "$here/prepare-tree.sh" --source "$src_deb" \
-		--headers "$(ls "$entry/debs/linux-headers-${kver}_"*.deb | head -n1)" --kver "$kver" \
-		${ref:+--ref "$ref"} --toolchain clang --out "$entry/kdir-clang" 2>&1 |
-		tee "$entry/logs/prepare-clang.log" >&2; then
-		die "preparing the clang KDIR failed (log above)"
+if ! tree_ok "$entry/kdir" gcc; then
+	log "gcc-12 is not the one $entry/kdir was prepared with: preparing it again"
+	prepare gcc "$entry"
+fi
+if [ "$clang" = 1 ]; then
+	if [ ! -f "$entry/.complete-clang" ] || ! tree_ok "$entry/kdir-clang" clang; then
+		rm -f "$entry/.complete-clang"
+		prepare clang "$entry"
+		touch "$entry/.complete-clang"
 	fi
-	echo "prepare-clang $(( $(now) - t ))s" >> "$entry/logs/timings"
-	touch "$entry/.complete-clang"
 fi
 
 # Link this clone's .cache/kernels/<series> to the entry (a fresh directory,

@@ -146,6 +146,10 @@ t=$(now)
 obj=$work/obj
 mkdir -p "$obj"
 cp "$hdir/.config" "$obj/.config"
+# Rust off whatever this host has: Debian builds its Rust drivers with
+# rustc/bindgen versions of its own; with a rustc in PATH, Kconfig would
+# keep RUST=y here and modules_prepare would try to build rust/.
+"$src/scripts/config" --file "$obj/.config" -d RUST
 printf '%s\n' "$kvars" > "$obj/.kernelvariables"
 mk() { make -s -C "$src" O="$obj" "${tc[@]}" LOCALVERSION="$localversion" "$@"; }
 mk olddefconfig >"$work/olddefconfig.log" 2>&1 ||
@@ -176,7 +180,7 @@ cp "$hdir/.config" "$kd/.config.debian"
 	echo "toolchain=$toolchain ${tc[*]}"
 	echo "source=$(basename "$src_deb")"
 	echo "headers=$(basename "$hdr_deb")"
-	echo "cc=$(grep '^CONFIG_CC_VERSION_TEXT=' "$kd/.config" | cut -d= -f2-)"
+	echo "cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$kd/.config")"
 } > "$kd/.semctl-tree"
 log "pruned KDIR $(du -sh "$kd" | cut -f1) in $(( $(now) - t )) s"
 rm -rf "$src" "$obj" "$work/hdr"
