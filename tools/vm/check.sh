@@ -42,7 +42,10 @@ for s in $kernels; do
 	case $s in 6.1|6.12|6.18|7.0|newest) ;;
 	*) die "unknown kernel series '$s' (6.1, 6.12, 6.18, 7.0 or newest)" ;;
 	esac
-	"$here/fetch-kernel.sh" "$s" || die "cannot fetch kernel $s"
+	# The newest kernel of the run is also linted with clang-19 (below).
+	clang=
+	[ "$s" = "${kernels##* }" ] && case $s in 6.1|6.12) ;; *) clang=--clang ;; esac
+	"$here/fetch-kernel.sh" $clang "$s" || die "cannot fetch kernel $s"
 	"$here/mkinitramfs.sh" "$s" || die "cannot build the initramfs for $s"
 done
 "$here/fetch-ksft.sh" || die "cannot fetch linux-source-6.1 bits"
