@@ -238,7 +238,7 @@ if [ ! -f "$obj/.config-done" ] || ! cmp -s "$obj/fragment.tmp" "$obj/debug.conf
 	rm -f "$obj/.config-done"
 	kmake -s allnoconfig >&2
 	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
-		"$obj/.config" "$frag" >"$obj/merge_config.log" 2>&1) ||
+		"$obj/.config" "${frags[@]}" >"$obj/merge_config.log" 2>&1) ||
 		{ cat "$obj/merge_config.log" >&2; die "merge_config.sh failed"; }
 	kmake -s olddefconfig >&2
 	cp "$frag" "$obj/debug.config"
