@@ -84,7 +84,7 @@ fi
 if [ "$flavour" = kcsan ]; then
 	n=$(dmesg | kcsan_scan | wc -l)
 	[ "$n" = 0 ] || note "KCSAN: $n report(s) during boot (the kernel's own, not counted):"
-	dmesg | kcsan_scan | cut -f2 | sed 's/^/guest-check: KCSAN boot: /'
+	dmesg | kcsan_scan | cut -f2 | sort | uniq -c | head -n 30 | sed 's/^ */guest-check: KCSAN boot: /'
 fi
 start=$(dmesg | wc -l)
 
