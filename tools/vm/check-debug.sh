@@ -17,6 +17,7 @@
 # 4. prints the times and "semctl-debug: N passed, N failed, N skipped";
 #    exits non-zero on any failure.
 # VM_TIMEOUT (seconds, default 3600) bounds the VM run, boot included.
+# VM_WAIT_OTHERS=1 waits before the boot while another QEMU runs.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,6 +80,11 @@ fi
 tail -n 2 "$out/selftests-build.log"
 
 step "boot $kver and run the selftests${test:+ ($test)}"
+# On a machine shared with others' VM runs: VM_WAIT_OTHERS=1 waits until
+# no other QEMU runs (one at a time), checked right before the boot.
+if [ "${VM_WAIT_OTHERS:-0}" = 1 ]; then
+	while pgrep -f qemu-system >/dev/null; do sleep 5; done
+fi
 logf=$out/run.log
 args=("$out/semctl.ko")
 [ -n "$test" ] && args+=("$test")
