@@ -88,11 +88,13 @@ log() { echo "debug-kernel[$name]: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 mkdir -p "$dk" "$debs"
-# One builder at a time; a second caller waits and then finds the cache.
-exec 9>"$dk/.lock"
-if ! flock -n 9; then
-	log "another build holds $dk/.lock; waiting"
-	flock 9
+# One caller per name at a time (.lock.<name>), so a cached kernel is
+# found while another name builds; one builder at a time (.lock), a
+# second one waits and then finds the cache.
+exec 8>"$dk/.lock.$name"
+if ! flock -n 8; then
+	log "another caller holds $dk/.lock.$name; waiting"
+	flock 8
 fi
 
 # Build dependencies (the VM loop's own are tools/deps.sh's job).
@@ -187,6 +189,11 @@ if [ $force = 0 ] && [ -f "$obj/.complete" ]; then
 	exit 0
 fi
 
+exec 9>"$dk/.lock"
+if ! flock -n 9; then
+	log "another build holds $dk/.lock; waiting"
+	flock 9
+fi
 t0=$(date +%s)
 
 # 1. The source: download the .deb (~140-170 MB) and unpack its tarball once.
@@ -287,4 +294,4 @@ t2=$(date +%s)
 } > "$obj/build-time"
 touch "$obj/.complete"
 install_layout
-log "done in $((t2 - t0)) s (unpack $((t1 - t0)) s): $cur/bzImage ($(cat "$obj/kver"), $(du -h "$dk/bzImage" | cut -f1))"
+log "done in $((t2 - t0)) s (unpack $((t1 - t0)) s): $cur/bzImage ($(cat "$obj/kver"), $(du -h "$cur/bzImage" | cut -f1))"
