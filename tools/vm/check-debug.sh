@@ -1,33 +1,43 @@
 #!/bin/bash
-# `make check-debug`: the selftests on the debug kernel.
-#   tools/vm/check-debug.sh [--test NAME]
+# `make check-debug`: the selftests on a debug kernel.
+#   tools/vm/check-debug.sh [--source 6.1|newest] [--flavour kasan|kcsan] [--test NAME]
+# --source/--flavour pick the kernel (tools/vm/debug-kernel.sh; default
+# 6.1 + kasan, the kernel named "debug"; newest + kasan is "debug-newest",
+# newest + kcsan "kcsan-newest", 6.1 + kcsan "kcsan").
 # 1. dependencies, kselftest headers, the debug kernel (tools/vm/debug-kernel.sh:
 #    built once, then cached under .cache/debug-kernel/)
 # 2. semctl.ko against that kernel with W=1, no warning allowed
-#    (tools/vm/build-module.sh debug), the selftests (+ selftests/lib)
-# 3. boots it (tools/vm/run --kernel debug) and runs
+#    (tools/vm/build-module.sh <name>), the selftests (+ selftests/lib)
+# 3. boots it (tools/vm/run --kernel <name>) and runs
 #    tools/vm/guest-check-debug.sh: insmod, every selftest program (with
 #    the rmmod race), selftests/lib, python/run_tests.sh, rmmod, kmemleak
 #    scan, dmesg scan (KASAN, lockdep, UBSAN, BUG:, WARNING:, ODEBUG:,
-#    list corruption)
+#    list corruption; kcsan: fails on a KCSAN report involving semctl,
+#    lists the kernel's own)
 # 4. prints the times and "semctl-debug: N passed, N failed, N skipped";
 #    exits non-zero on any failure.
 # VM_TIMEOUT (seconds, default 3600) bounds the VM run, boot included.
+# VM_WAIT_OTHERS=1 waits before the boot while another QEMU runs.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${SEMCTL_CACHE:-$top/.cache}
 test=
+kargs=()
+flavour=kasan
 while [ $# -gt 0 ]; do
 	case $1 in
 	--test)		test=$2; shift 2 ;;
+	--source)	kargs+=(--source "$2"); shift 2 ;;
+	--flavour|--flavor)	kargs+=(--flavour "$2"); flavour=$2; shift 2 ;;
 	*)		echo "check-debug: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 vm_timeout=${VM_TIMEOUT:-3600}
 t_start=$(date +%s)
-out=$cache/check-debug
+name=$("$here/debug-kernel.sh" "${kargs[@]}" --print-name) || exit 2
+if [ "$name" = debug ]; then out=$cache/check-debug; else out=$cache/check-debug/$name; fi
 mkdir -p "$out"
 cd "$top"
 
@@ -39,20 +49,20 @@ step "dependencies and kselftest headers"
 "$top/tools/deps.sh" || die "missing Debian packages (see above)"
 "$here/fetch-ksft.sh" || die "cannot fetch linux-source-6.1 bits"
 
-step "debug kernel"
+step "debug kernel $name"
 t=$(date +%s)
-"$here/debug-kernel.sh" || die "the debug kernel did not build"
+"$here/debug-kernel.sh" "${kargs[@]}" || die "the debug kernel did not build"
 t_kernel=$(since "$t")
-key=$(cat "$cache/debug-kernel/key")
-kver=$(cat "$cache/debug-kernel/kver")
-echo "debug kernel $kver ($key) ready after ${t_kernel}s"
+key=$(cat "$cache/kernels/$name/key")
+kver=$(cat "$cache/kernels/$name/kver")
+echo "debug kernel $name: $kver ($key) ready after ${t_kernel}s"
 [ -f "$cache/debug-kernel/$key/build-time" ] && sed 's/^/  build: /' "$cache/debug-kernel/$key/build-time"
-"$here/mkinitramfs.sh" debug || die "cannot build the initramfs"
+"$here/mkinitramfs.sh" "$name" || die "cannot build the initramfs"
 
-step "build semctl.ko against the debug kernel (W=1)"
+step "build semctl.ko against the debug kernel $name (W=1)"
 t=$(date +%s)
-if ! "$here/build-module.sh" debug ||
-   ! cp "$cache/build/debug/module/semctl.ko" "$out/semctl.ko"; then
+if ! "$here/build-module.sh" "$name" ||
+   ! cp "$cache/build/$name/module/semctl.ko" "$out/semctl.ko"; then
 	die "module build failed or warned under W=1"
 fi
 t_module=$(since "$t")
@@ -70,12 +80,18 @@ fi
 tail -n 2 "$out/selftests-build.log"
 
 step "boot $kver and run the selftests${test:+ ($test)}"
+# On a machine shared with others' VM runs: VM_WAIT_OTHERS=1 waits until
+# no other QEMU runs (one at a time), checked right before the boot.
+if [ "${VM_WAIT_OTHERS:-0}" = 1 ]; then
+	while pgrep -f qemu-system >/dev/null; do sleep 5; done
+fi
 logf=$out/run.log
 args=("$out/semctl.ko")
 [ -n "$test" ] && args+=("$test")
 t=$(date +%s)
-VMRUN_QUIET=1 "$here/run" --kernel debug --timeout "$vm_timeout" \
-	--env "CI=${CI:-}" -- tools/vm/guest-check-debug.sh "${args[@]}" 2>&1 |
+VMRUN_QUIET=1 "$here/run" --kernel "$name" --timeout "$vm_timeout" \
+	--env "CI=${CI:-}" --env "SEMCTL_DEBUG_FLAVOUR=$flavour" \
+	-- tools/vm/guest-check-debug.sh "${args[@]}" 2>&1 |
 	tee "$logf"
 rc=${PIPESTATUS[0]}
 t_vm=$(since "$t")
@@ -89,10 +105,13 @@ boot=$(tr -d '\r' < "$logf" | sed -n 's/^guest-check: kernel .*, up \([0-9.]*\)s
 suite=$(tr -d '\r' < "$logf" | sed -n 's/^guest-check: suites took \([0-9]*\)s.*/\1/p' | head -n1)
 
 step "summary"
+if [ "$flavour" = kcsan ]; then
+	tr -d '\r' < "$logf" | grep -E '^guest-check: KCSAN' | sed 's/^guest-check: /semctl-debug: /'
+fi
 echo "semctl-debug: times: kernel ${t_kernel}s (0 when cached), module ${t_module}s," \
 	"VM ${t_vm}s (boot to tests ${boot:-?}s, suites ${suite:-?}s), total $(since "$t_start")s"
 if [ "$rc" = 0 ]; then
-	echo "semctl-debug: $kver: PASS ($((p + f + sk)) tests: $p pass, $f fail, $sk skip)"
+	echo "semctl-debug: $name $kver: PASS ($((p + f + sk)) tests: $p pass, $f fail, $sk skip)"
 else
 	case $rc in
 	124)	why="VM timed out after ${vm_timeout}s" ;;
@@ -100,7 +119,7 @@ else
 	*)	why=$(tr -d '\r' < "$logf" | sed -n 's/^guest-check: RESULT FAIL (\(.*\))$/\1/p' | tail -n1)
 		[ -n "$why" ] || why="guest exited $rc" ;;
 	esac
-	echo "semctl-debug: $kver: FAIL ($why; $((p + f + sk)) tests: $p pass, $f fail, $sk skip)"
+	echo "semctl-debug: $name $kver: FAIL ($why; $((p + f + sk)) tests: $p pass, $f fail, $sk skip)"
 	[ "$f" -gt 0 ] || f=1
 fi
 echo "semctl-debug: $p passed, $f failed, $sk skipped"

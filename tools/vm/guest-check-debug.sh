@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs inside the VM on the debug kernel (tools/vm/check-debug.sh):
-#   tools/vm/guest-check-debug.sh MODULE.ko [TEST]
+#   [SEMCTL_DEBUG_FLAVOUR=kasan|kcsan] tools/vm/guest-check-debug.sh MODULE.ko [TEST]
 # 1. checks this is the debug kernel and that lockdep and kmemleak are live
+#    (and KASAN, or for the kcsan flavour KCSAN, enabled)
 # 2. insmod MODULE (dmesg line count noted first)
 # 3. selftests/run_kselftest.sh [TEST] (with the rmmod race of races.c),
 #    then selftests/lib/run.sh and python/run_tests.sh (whole runs only)
@@ -12,12 +13,19 @@
 #    this load or of one races.c unloaded); it is unresolved hex once the
 #    module is gone and is resolved here from the kept /proc/kallsyms lines.
 # 6. fails on any KASAN, lockdep, UBSAN, BUG:, WARNING:, ODEBUG:, list
-#    corruption, Oops line in dmesg after the load
+#    corruption, Oops line in dmesg after the load. Flavour kcsan: a
+#    KCSAN report ("BUG: KCSAN: ...", up to its closing ===== line) fails
+#    the run when it names a function of the module ("... [semctl]", the
+#    title or any frame of its stacks: %ps/%pS print module symbols with
+#    the module's name; the bare word semctl would also match the SysV
+#    semctl code of ipc/sem.c); any other KCSAN report is the kernel's
+#    own: listed ("guest-check: KCSAN other: ..."), not counted.
 # Prints "guest-check: RESULT ..." lines like guest-check.sh.
 set -uo pipefail
 
 mod=${1:?usage: guest-check-debug.sh MODULE.ko [TEST]}
 test=${2:-}
+flavour=${SEMCTL_DEBUG_FLAVOUR:-kasan}
 name=$(basename "$mod" .ko)
 dbg=/sys/kernel/debug
 kml=$dbg/kmemleak
@@ -38,9 +46,14 @@ ts() { cut -d' ' -f1 /proc/uptime; }
 debug_locks() { sed -n 's/^ *debug_locks: *\([0-9]*\)$/\1/p' /proc/lockdep_stats 2>/dev/null; }
 
 # 1. The debug kernel, with its checkers still on.
-note "kernel $(uname -r), up $(ts)s"
+note "kernel $(uname -r), up $(ts)s, flavour $flavour"
 mountpoint -q $dbg || mount -t debugfs debugfs $dbg
-dmesg | grep 'KernelAddressSanitizer initialized' >/dev/null || bad "no KASAN in this kernel"
+case $flavour in
+kasan)	dmesg | grep 'KernelAddressSanitizer initialized' >/dev/null || bad "no KASAN in this kernel" ;;
+kcsan)	grep -qx 'enabled: 1' $dbg/kcsan 2>/dev/null || bad "KCSAN not enabled ($dbg/kcsan: $(head -n1 $dbg/kcsan 2>&1))"
+	note "KCSAN: $(dmesg | grep -o 'kcsan: selftest: .*' || echo 'no boot selftest line')" ;;
+*)	bad "unknown SEMCTL_DEBUG_FLAVOUR=$flavour" ;;
+esac
 [ -r /proc/lockdep_stats ] || bad "no lockdep in this kernel"
 [ -e $kml ] || bad "no $kml (kmemleak missing or disabled)"
 [ -d $dbg/failslab ] || bad "no $dbg/failslab"
@@ -49,10 +62,29 @@ if [ "$(debug_locks)" != 1 ]; then
 fi
 [ $fail = 0 ] || finish
 pat='BUG:|WARNING:|UBSAN:|ODEBUG:|Oops|general protection|KASAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU|sleeping function called from invalid context|list_(add|del) corruption|DEBUG_LOCKS_WARN_ON|refcount_t:|INFO: task .* blocked|kmemleak:.*(disabled|Cannot)'
-boot_bad=$(dmesg | grep -E "$pat" || true)
+# KCSAN reports are judged by kcsan_scan (step 6), not by this pattern.
+nokcsan() { if [ "$flavour" = kcsan ]; then grep -v 'BUG: KCSAN:'; else cat; fi; }
+# kcsan_scan: stdin a kernel log; prints "ours|other<TAB>title" per report
+kcsan_scan() {
+	awk -v tag="[$name]" '
+	function flush() {
+		if (title != "") printf "%s\t%s\n", (ours ? "ours" : "other"), title
+		title = ""; ours = 0
+	}
+	/BUG: KCSAN: / { flush(); title = $0; sub(/^.*BUG: KCSAN: /, "", title) }
+	title != "" && index($0, tag) { ours = 1 }
+	title != "" && index($0, "==========") { flush() }
+	END { flush() }'
+}
+boot_bad=$(dmesg | grep -E "$pat" | nokcsan || true)
 if [ -n "$boot_bad" ]; then
 	note "boot-time dmesg already has warning lines (before $name was loaded; not counted):"
 	echo "$boot_bad" | head -n 20
+fi
+if [ "$flavour" = kcsan ]; then
+	n=$(dmesg | kcsan_scan | wc -l)
+	[ "$n" = 0 ] || note "KCSAN: $n report(s) during boot (the kernel's own, not counted):"
+	dmesg | kcsan_scan | cut -f2 | sort | uniq -c | head -n 30 | sed 's/^ */guest-check: KCSAN boot: /'
 fi
 start=$(dmesg | wc -l)
 
@@ -187,13 +219,31 @@ else
 fi
 
 # 6. dmesg since the load.
-hits=$(dmesg | tail -n +"$((start + 1))" | grep -E "$pat" || true)
+hits=$(dmesg | tail -n +"$((start + 1))" | grep -E "$pat" | nokcsan || true)
 if [ -n "$hits" ]; then
 	note "kernel log since insmod has warnings:"
 	echo "$hits" | head -n 50
 	note "full kernel log since insmod (last 300 lines):"
 	dmesg | tail -n +"$((start + 1))" | tail -n 300
 	bad "dmesg: $(echo "$hits" | wc -l) warning lines after insmod"
+fi
+if [ "$flavour" = kcsan ]; then
+	dmesg | tail -n +"$((start + 1))" | kcsan_scan > "$work/kcsan"
+	nours=$(grep -c '^ours' "$work/kcsan" || true)
+	nother=$(grep -c '^other' "$work/kcsan" || true)
+	note "KCSAN: $nours report(s) involving $name, $nother other(s) in the kernel since insmod"
+	grep '^other' "$work/kcsan" | cut -f2 | sort | uniq -c | sed 's/^ */guest-check: KCSAN other: /'
+	if [ "$nours" -gt 0 ]; then
+		grep '^ours' "$work/kcsan" | cut -f2 | sed 's/^/guest-check: KCSAN ours: /'
+		note "the KCSAN reports involving $name, verbatim:"
+		dmesg | tail -n +"$((start + 1))" | awk -v tag="[$name]" '
+		/BUG: KCSAN: / { if (blk != "" && ours) printf "%s", blk; blk = ""; ours = 0; on = 1 }
+		on { blk = blk $0 "\n"; if (index($0, tag)) ours = 1 }
+		on && index($0, "==========") && blk ~ /BUG: KCSAN/ { if (ours) printf "%s", blk; blk = ""; ours = 0; on = 0 }' |
+			head -n 400
+		bad "KCSAN: $nours data race report(s) involving $name"
+	fi
+	grep -q 'enabled: 1' $dbg/kcsan 2>/dev/null || bad "KCSAN turned off during the run"
 fi
 if [ "$(debug_locks)" != 1 ]; then
 	bad "lockdep turned itself off during the run (debug_locks=$(debug_locks))"
