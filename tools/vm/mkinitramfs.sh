@@ -1,13 +1,14 @@
 #!/bin/bash
 # Build the busybox initramfs for one cached kernel:
-#   tools/vm/mkinitramfs.sh 6.1|6.12   ->  .cache/kernels/<series>/initramfs.cpio
+#   tools/vm/mkinitramfs.sh SERIES   ->  .cache/kernels/<series>/initramfs.cpio
+# (SERIES: 6.1, 6.12, X.Y, newest, debug; fetched first when not cached)
 # Holds busybox-static, tools/vm/init, and the modules needed to mount the
 # host root over virtio-9p with an overlay on top (resolved through that
 # kernel's modules.dep; .ko.xz are decompressed since busybox insmod cannot).
 # Rebuilt when tools/vm/init or this script is newer than the archive.
 set -euo pipefail
 
-series=${1:?usage: mkinitramfs.sh 6.1|6.12}
+series=${1:?usage: mkinitramfs.sh 6.1|6.12|X.Y|newest|debug}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${SEMCTL_CACHE:-$top/.cache}
