@@ -150,7 +150,7 @@ else
 	fi
 	[ -n "$names" ] || die "no linux-image-$series.*-amd64 in trixie, trixie-backports or sid"
 	# Every (version, package) pair, from the suites that count.
-	best= bestpkg=
+	best='' bestpkg=''
 	while read -r p v s; do
 		if [ "$series" = newest ]; then
 			case $s in trixie-backports/*|sid/*) ;; *) continue ;; esac
