@@ -12,8 +12,16 @@ set -euo pipefail
 # dwarves          pahole: the 6.12 headers ship vmlinux, so Kbuild runs
 #                  pahole to add BTF to modules and fails without it
 # python3          test helpers in the guest (the host root is its root)
+# curl, zstd       kernel packages from the mirror's pool, and unpacking them
+# flex bison bc libelf-dev libssl-dev
+#                  preparing trees from linux-source (6.18, 7.0, newest)
+# clang-19 lld-19 llvm-19
+#                  the clang lint and its tree (bookworm's clang-14 is too old)
+# dpkg-dev         dpkg-source: sparse built from Debian's source
 pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
-	gcc make libc6-dev perl dwarves python3 ca-certificates"
+	gcc make libc6-dev perl dwarves python3 ca-certificates
+	curl zstd flex bison bc libelf-dev libssl-dev clang-19 lld-19 llvm-19
+	dpkg-dev"
 
 missing=()
 for p in $pkgs; do

@@ -15,6 +15,8 @@
 #   newest     the highest amd64 kernel version in trixie-backports or sid.
 #   --clang    (X.Y, newest) also prepare a KDIR for clang-19 (LLVM=-19):
 #              a gcc-prepared tree cannot build with clang.
+#   --resolve  only print "<kver> <version> <package>=<version>..." (what
+#              would be fetched) and exit.
 #
 # Result, under .cache/kernels/<series>/ (per clone):
 #   kver      release string (e.g. 6.1.0-56-amd64, 7.3.4+deb13-amd64)
@@ -36,14 +38,16 @@
 set -euo pipefail
 
 clang=0
+resolve_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--clang)	clang=1; shift ;;
+	--resolve)	resolve_only=1; shift ;;
 	-*)		echo "fetch-kernel: unknown option $1" >&2; exit 2 ;;
 	*)		break ;;
 	esac
 done
-series=${1:?usage: fetch-kernel.sh [--clang] 6.1|6.12|X.Y|newest}
+series=${1:?usage: fetch-kernel.sh [--clang|--resolve] 6.1|6.12|X.Y|newest}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${SEMCTL_CACHE:-$top/.cache}
@@ -146,7 +150,7 @@ else
 	fi
 	[ -n "$names" ] || die "no linux-image-$series.*-amd64 in trixie, trixie-backports or sid"
 	# Every (version, package) pair, from the suites that count.
-	best= bestpkg=
+	best='' bestpkg=''
 	while read -r p v s; do
 		if [ "$series" = newest ]; then
 			case $s in trixie-backports/*|sid/*) ;; *) continue ;; esac
@@ -175,6 +179,10 @@ else
 fi
 key=${kver}_${ver//:/%3a}
 entry=$shared/$key
+if [ "$resolve_only" = 1 ]; then
+	echo "$kver $ver ${pkgs[*]}"
+	exit 0
+fi
 
 # ------------------------------------------------------- per-clone links
 # A prepared tree is bound to the exact compiler it was prepared with

@@ -35,7 +35,7 @@
 # Timings go to stderr.
 set -euo pipefail
 
-src_deb= hdr_deb= kver= ref= out= toolchain=gcc
+src_deb='' hdr_deb='' kver='' ref='' out='' toolchain=gcc
 while [ $# -gt 0 ]; do
 	case $1 in
 	--source)	src_deb=$2; shift 2 ;;
