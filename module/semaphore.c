@@ -400,11 +400,16 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 	lockdep_assert_held(&sem->wait.lock);
 	if (sem->poisoned)
 		return -EIDRM;
-	if (!semctl_undo_fits(sem, waiter->undo_to, waiter->count))
-		return -ERANGE;
 	value = semctl_value_claim(sem);
-	if (semctl_sem_take_locked(sem, &value, waiter->undo_to,
-				   waiter->count)) {
+	/*
+	 * Like a grant, taking now must fit the undo records; a waiter's
+	 * records are checked when it is granted (semctl_sem_grant()).
+	 */
+	if (list_empty(&sem->waiters) && value >= waiter->count &&
+	    !semctl_undo_fits(sem, waiter->undo_to, waiter->count)) {
+		ret = -ERANGE;
+	} else if (semctl_sem_take_locked(sem, &value, waiter->undo_to,
+					  waiter->count)) {
 		ret = 1;
 	} else if (!try) {
 		waiter->status = 0;

@@ -444,6 +444,27 @@ TEST_F_TIMEOUT(undo, queued_acquire_past_the_maximum_fails_on_grant, 60)
 	close(fd2);
 }
 
+/*
+ * Holders whose records fill the maximum do not make a new waiter with
+ * undo fail: it queues, and is granted once a holder gives a unit back.
+ */
+TEST_F_TIMEOUT(undo, waiter_behind_full_records_queues, 60)
+{
+	static struct waiter w;
+
+	ASSERT_LE(0, make_named(self, "range-wait", 2, 2));
+	ASSERT_EQ(0, sem_acquire_full(self->fd, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, waiter_start(&w, self->fd, OP_ACQUIRE, 1,
+				  SEMCTL_ACQUIRE_UNDO | SEMCTL_ACQUIRE_TIMEOUT,
+				  (__u64)3 * WAIT_MS * NSEC_PER_MSEC, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w));
+	EXPECT_EQ(0, w.ret);
+	EXPECT_EQ(2, sem_undo(self->fd));
+	waiter_reap(&w);
+}
+
 static void nop_handler(int sig)
 {
 	(void)sig;
