@@ -79,6 +79,22 @@ static int drop_to_nobody(void)
 }
 
 /* Child steps report through the exit code: 0 or the failing step. */
+/*
+ * Dead namespaces are freed after an RCU grace period, from a work item,
+ * and reaped by name operations: list (bounded) until @n tables are left.
+ */
+static int wait_namespaces(int dev, long n)
+{
+	uint64_t end = mono_ms() + WAIT_MS;
+
+	while (read_counter("namespaces") != n) {
+		if (list_count(dev) < 0 || mono_ms() > end)
+			return -ETIMEDOUT;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
 #define CHILD_CHECK(step, cond) do { if (!(cond)) _exit(step); } while (0)
 
 TEST(other_namespace_neither_sees_nor_opens_nor_unlinks)
@@ -159,19 +175,7 @@ TEST(names_of_a_dead_namespace_are_freed)
 	ASSERT_EQ(0, child_exit_code(wait_child(pid, WAIT_MS)));
 	close(pipefd[0]);
 
-	/*
-	 * The namespace is freed after an RCU grace period, from a work item:
-	 * poll (bounded) until a listing has reaped its table.
-	 */
-	{
-		uint64_t end = mono_ms() + WAIT_MS;
-
-		while (read_counter("namespaces") != namespaces &&
-		       mono_ms() < end) {
-			ASSERT_GE(list_count(dev), 0);
-			sleep_ms(10);
-		}
-	}
+	ASSERT_EQ(0, wait_namespaces(dev, namespaces));
 	EXPECT_EQ(namespaces, read_counter("namespaces"));
 	EXPECT_EQ(semaphores, read_counter("semaphores"));
 	close(dev);
@@ -243,15 +247,7 @@ TEST_F_TIMEOUT(burst, namespace_dies_during_a_rehash, 300)
 		}
 		ASSERT_EQ(0, child_exit_code(status));
 	}
-	{
-		uint64_t end = mono_ms() + WAIT_MS;
-
-		while (read_counter("namespaces") != namespaces &&
-		       mono_ms() < end) {
-			ASSERT_GE(list_count(dev), 0);
-			sleep_ms(10);
-		}
-	}
+	ASSERT_EQ(0, wait_namespaces(dev, namespaces));
 	EXPECT_EQ(namespaces, read_counter("namespaces"));
 	close(dev);
 }

@@ -3,7 +3,9 @@
 # installed. As root, installs what is missing; otherwise prints the one
 # apt-get line to run and fails.
 #
-#   tools/deps.sh [--check]     (--check: only report, never install)
+#   tools/deps.sh [--check] [PKG...]
+#                   (--check: only report, never install; PKG...: only
+#                   these, for scripts that need a few of them)
 set -euo pipefail
 
 # qemu-system-x86  the VM           busybox-static  the initramfs
@@ -23,6 +25,12 @@ pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
 	curl zstd flex bison bc libelf-dev libssl-dev clang-19 lld-19 llvm-19
 	dpkg-dev"
 
+check=
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
+[ $# -eq 0 ] || pkgs="$*"
 missing=()
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -32,12 +40,12 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 line="apt-get install -y --no-install-recommends ${missing[*]}"
-if [ "${1:-}" = --check ] || [ "$(id -u)" != 0 ]; then
+if [ -n "$check" ] || [ "$(id -u)" != 0 ]; then
 	echo "deps: missing Debian packages; run as root:" >&2
 	echo "  apt-get update && $line" >&2
 	exit 1
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+apt-get update -qq >&2
 apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

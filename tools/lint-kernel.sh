@@ -77,25 +77,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#kdirs[@]} -gt 0 ] || usage
 
-need_pkgs() {
-	local p missing=()
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} = 0 ] && return 0
-	[ "$(id -u)" = 0 ] ||
-		die "missing ${missing[*]}; run as root: apt-get install --no-install-recommends ${missing[*]}"
-	log "installing from the system apt (bookworm): ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-}
 
 if [ $mode = sparse ]; then
 	sparse=$("$top/tools/sparse.sh") || die "tools/sparse.sh could not provide a working sparse"
 	log "using $sparse ($("$sparse" --version))"
 else
-	need_pkgs clang-19 lld-19 llvm-19
+	"$top/tools/deps.sh" clang-19 lld-19 llvm-19 || die "missing clang-19"
 	cc_text=$(LC_ALL=C clang-19 --version | head -n1)
 	cc_ver=$(clang-19 -dM -E -x c /dev/null | awk '
 		/ __clang_major__ /{a=$3} / __clang_minor__ /{b=$3} / __clang_patchlevel__ /{c=$3}

@@ -105,19 +105,6 @@ newest() {
 	echo "$best"
 }
 
-need_pkgs() {
-	local p missing=()
-	for p in gcc make libc6-dev dpkg-dev; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} = 0 ] && return 0
-	[ "$(id -u)" = 0 ] ||
-		die "missing ${missing[*]}; run as root: apt-get install --no-install-recommends ${missing[*]}"
-	log "installing from the system apt (bookworm): ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
-}
 
 mkdir -p "$base"
 exec 9>"$base/.lock"
@@ -155,7 +142,7 @@ if [ -f "$dir/.complete" ]; then
 fi
 
 # Build from nothing.
-need_pkgs
+"$top/tools/deps.sh" gcc make libc6-dev dpkg-dev || die "missing build packages"
 [ -n "${conf:-}" ] || die "cannot download the source of sparse $ver (apt state unusable)"
 start=$(date +%s)
 tmp=$dir.tmp.$$
