@@ -101,12 +101,32 @@ static inline u64 semctl_uring_user_data(const struct io_uring_cmd *cmd)
 {
 	return READ_ONCE(cmd->sqe->user_data);
 }
+
+/*
+ * The SQE fields a semaphore command does not use are zero, so that they
+ * can carry something later: ioprio, addr, len, uring_cmd_flags (no fixed
+ * buffer), buf_index, file_index.
+ */
+static inline bool semctl_uring_sqe_unused_clear(const struct io_uring_cmd *cmd)
+{
+	const struct io_uring_sqe *sqe = cmd->sqe;
+
+	return !READ_ONCE(sqe->ioprio) && !READ_ONCE(sqe->addr) &&
+	       !READ_ONCE(sqe->len) && !READ_ONCE(sqe->uring_cmd_flags) &&
+	       !READ_ONCE(sqe->buf_index) && !READ_ONCE(sqe->file_index);
+}
 #else
 #define SEMCTL_URING_HAS_USER_DATA	false
 
 static inline u64 semctl_uring_user_data(const struct io_uring_cmd *cmd)
 {
 	return 0;
+}
+
+/* Only the command area is visible: nothing else can be checked. */
+static inline bool semctl_uring_sqe_unused_clear(const struct io_uring_cmd *cmd)
+{
+	return true;
 }
 #endif
 

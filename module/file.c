@@ -226,6 +226,8 @@ static void semctl_file_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "semctl-value:\t%llu\n", semctl_sem_value(sem));
 	seq_printf(m, "semctl-max:\t%llu\n", sem->max);
 	seq_printf(m, "semctl-waiters:\t%llu\n", READ_ONCE(sem->nr_waiters));
+	/* Of those, places held for signalled threads (semaphore.c). */
+	seq_printf(m, "semctl-parked:\t%u\n", READ_ONCE(sem->nr_parked));
 	seq_printf(m, "semctl-undo:\t%llu\n", READ_ONCE(sfile->undo));
 	/* Octal escapes, as /proc/self/mounts: one name, one field, one line. */
 	seq_puts(m, "semctl-name:\t");

@@ -26,6 +26,8 @@
 unsigned int semctl_max_per_user = 8192;
 unsigned int semctl_max_names_per_ns = 65536;
 unsigned int semctl_name_max = SEMCTL_NAME_MAX;
+/* How long an interrupted acquire keeps its place for its restart. */
+unsigned int semctl_signal_grace_ms = 250;
 
 static int semctl_set_name_max(const char *value,
 			       const struct kernel_param *kp)
@@ -35,6 +37,17 @@ static int semctl_set_name_max(const char *value,
 
 static const struct kernel_param_ops semctl_name_max_ops = {
 	.set = semctl_set_name_max,
+	.get = param_get_uint,
+};
+
+static int semctl_set_signal_grace_ms(const char *value,
+				      const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(value, kp, 0, 10000);
+}
+
+static const struct kernel_param_ops semctl_signal_grace_ms_ops = {
+	.set = semctl_set_signal_grace_ms,
 	.get = param_get_uint,
 };
 
@@ -48,6 +61,11 @@ module_param_cb(name_max, &semctl_name_max_ops, &semctl_name_max, 0644);
 __MODULE_PARM_TYPE(name_max, "uint");
 MODULE_PARM_DESC(name_max,
 		 "Longest name in bytes, 1..255 (ENAMETOOLONG past it; default 255)");
+module_param_cb(signal_grace_ms, &semctl_signal_grace_ms_ops,
+		&semctl_signal_grace_ms, 0644);
+__MODULE_PARM_TYPE(signal_grace_ms, "uint");
+MODULE_PARM_DESC(signal_grace_ms,
+		 "How long a signalled acquire keeps its FIFO place for its restart, 0..10000 ms (0: it leaves at once; default 250)");
 
 /* Semaphores alive per creator; entries live while their count is > 0. */
 struct semctl_user {

@@ -16,6 +16,19 @@
  * settling it, which keeps the bit while the kernel must see every change:
  * queued acquirers (FIFO order), pollers (their wake-up), poison, units
  * held with undo (paid back by releases).
+ *
+ * A blocked acquire that a signal interrupts leaves a parked waiter in its
+ * place for up to signal_grace_ms: the waiters behind cannot pass it, and
+ * the same thread coming back with the same request (an SA_RESTART
+ * restart, a stop and continue, io_uring task work) takes the place back.
+ * A parked waiter is never granted: when its turn comes it leaves, as it
+ * does when the grace ends.
+ *
+ * The lock is only taken in process context (timeouts of thread-less
+ * waiters run from a workqueue), so interrupts stay on, and it is held
+ * for at most SEMCTL_WAKE_BATCH task wake-ups' worth of grants: a release
+ * that grants more drops it between batches and wakes each batch after
+ * dropping it.
  */
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
@@ -26,12 +39,15 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include "semctl.h"
 
 /*
- * What to do once the lock is dropped: tasks to wake (a full batch wakes
- * in place) and async waiters to finish.
+ * What to do once the lock is dropped: tasks to wake and async waiters to
+ * finish. Code that ends waits with the lock held stops at a full batch,
+ * drops the lock to issue it and carries on (semctl_wake_batch_full()).
  */
 #define SEMCTL_WAKE_BATCH	16
 
@@ -44,17 +60,45 @@ struct semctl_wake_batch {
 #define SEMCTL_WAKE_BATCH_INIT(name) \
 	{ .nr = 0, .finished = LIST_HEAD_INIT((name).finished) }
 
+/*
+ * The place of an interrupted acquire, held for its thread (see the top of
+ * the file). Its delayed work runs exactly once, at the end of the grace,
+ * and frees it; it holds a reference on the semaphore until then.
+ */
+struct semctl_parked {
+	struct semctl_waiter waiter;
+	struct semctl_sem *sem;
+	struct delayed_work expire;
+};
+
 /* Semaphores in their own cache: no rounding up to a kmalloc size. */
 static struct kmem_cache *semctl_sem_cache;
+
+/* Timeouts of thread-less waiters and parked waiters' ends run here. */
+struct workqueue_struct *semctl_wq;
+
+/* Parked waiters not freed yet: module exit waits for them. */
+static atomic_t semctl_parked_alive = ATOMIC_INIT(0);
 
 int semctl_sem_cache_init(void)
 {
 	semctl_sem_cache = KMEM_CACHE(semctl_sem, SLAB_ACCOUNT);
-	return semctl_sem_cache ? 0 : -ENOMEM;
+	if (!semctl_sem_cache)
+		return -ENOMEM;
+	semctl_wq = alloc_workqueue("semctl", WQ_UNBOUND, 0);
+	if (!semctl_wq) {
+		kmem_cache_destroy(semctl_sem_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void semctl_sem_cache_exit(void)
 {
+	/* A parked waiter's work is queued only when its grace ends. */
+	wait_var_event(&semctl_parked_alive,
+		       !atomic_read(&semctl_parked_alive));
+	destroy_workqueue(semctl_wq);
 	kmem_cache_destroy(semctl_sem_cache);
 }
 
@@ -153,32 +197,45 @@ static void semctl_value_settle(struct semctl_sem *sem, u64 value)
 	atomic64_set_release(sem->word, value);
 }
 
+/* Whether ending one more blocked task's wait must wait for an unlock. */
+static bool semctl_wake_batch_full(const struct semctl_wake_batch *batch)
+{
+	return batch->nr == SEMCTL_WAKE_BATCH;
+}
+
 /*
  * End @waiter's wait with @status (1: granted, or -errno); it is already
  * off the queue. A blocked task may return as soon as it sees the status,
- * so its task is pinned first; an async waiter is finished after unlock.
+ * so its task is pinned first, and the batch must have room for it; an
+ * async waiter is finished after unlock; a parked waiter has nobody to
+ * tell (its work frees it) and was not counted a waiter.
  */
-static void semctl_waiter_end(struct semctl_wake_batch *batch,
+static void semctl_waiter_end(struct semctl_sem *sem,
+			      struct semctl_wake_batch *batch,
 			      struct semctl_waiter *waiter, int status)
 {
 	struct task_struct *task = waiter->task;
 
+	lockdep_assert_held(&sem->wait.lock);
+	if (waiter->parked) {
+		sem->nr_parked--;
+		waiter->status = status;
+		return;
+	}
+	sem->nr_waiters--;
 	if (!task) {
 		waiter->status = status;
 		list_add_tail(&waiter->node, &batch->finished);
 		return;
 	}
+	WARN_ON_ONCE(semctl_wake_batch_full(batch));
 	get_task_struct(task);
 	/* Pairs with smp_load_acquire() in semctl_sem_sleep(). */
 	smp_store_release(&waiter->status, status);
-	if (batch->nr < SEMCTL_WAKE_BATCH) {
-		batch->tasks[batch->nr++] = task;
-		return;
-	}
-	wake_up_process(task);
-	put_task_struct(task);
+	batch->tasks[batch->nr++] = task;
 }
 
+/* Issue @batch (no lock held) and leave it empty for reuse. */
 static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 {
 	struct semctl_waiter *waiter, *next;
@@ -188,6 +245,7 @@ static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 		wake_up_process(batch->tasks[i]);
 		put_task_struct(batch->tasks[i]);
 	}
+	batch->nr = 0;
 	list_for_each_entry_safe(waiter, next, &batch->finished, node) {
 		list_del(&waiter->node);
 		waiter->finish(waiter);
@@ -260,11 +318,11 @@ __poll_t semctl_sem_poll_mask(struct semctl_sem *sem)
 	__poll_t mask;
 	u64 value;
 
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	mask = semctl_sem_mask_locked(sem, value);
 	semctl_value_settle(sem, value);
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 	return mask;
 }
 
@@ -277,8 +335,12 @@ static void semctl_sem_wake_pollers(struct semctl_sem *sem, u64 value)
 				    semctl_sem_mask_locked(sem, value));
 }
 
-/* Hand units to the waiters at the head of the queue while they fit. */
-static void semctl_sem_grant(struct semctl_sem *sem, u64 *value,
+/*
+ * Hand units to the waiters at the head of the queue while they fit; a
+ * parked waiter whose turn comes leaves instead.
+ * Return: true if it stopped at a full batch, with more to grant maybe.
+ */
+static bool semctl_sem_grant(struct semctl_sem *sem, u64 *value,
 			     struct semctl_wake_batch *batch)
 {
 	struct semctl_waiter *waiter, *next;
@@ -287,17 +349,45 @@ static void semctl_sem_grant(struct semctl_sem *sem, u64 *value,
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
 		if (waiter->count > *value)
 			break;
+		if (semctl_wake_batch_full(batch))
+			return true;
+		list_del(&waiter->node);
+		if (waiter->parked) {
+			semctl_waiter_end(sem, batch, waiter, -EINTR);
+			continue;
+		}
 		if (!semctl_undo_fits(sem, waiter->undo_to, waiter->count)) {
-			list_del(&waiter->node);
-			sem->nr_waiters--;
-			semctl_waiter_end(batch, waiter, -ERANGE);
+			semctl_waiter_end(sem, batch, waiter, -ERANGE);
 			continue;
 		}
 		*value -= waiter->count;
 		semctl_undo_add(sem, waiter->undo_to, waiter->count);
-		list_del(&waiter->node);
-		sem->nr_waiters--;
-		semctl_waiter_end(batch, waiter, 1);
+		semctl_waiter_end(sem, batch, waiter, 1);
+	}
+	return false;
+}
+
+/*
+ * Grant what the claimed @value allows, wake pollers, settle the word and
+ * drop the lock, issuing @batch; a full batch is issued between rounds, so
+ * the lock is never held for more than one batch of grants.
+ */
+static void semctl_sem_grant_unlock(struct semctl_sem *sem, u64 value,
+				    struct semctl_wake_batch *batch)
+{
+	bool more;
+
+	lockdep_assert_held(&sem->wait.lock);
+	for (;;) {
+		more = semctl_sem_grant(sem, &value, batch);
+		semctl_sem_wake_pollers(sem, value);
+		semctl_value_settle(sem, value);
+		spin_unlock(&sem->wait.lock);
+		semctl_wake_batch_issue(batch);
+		if (!more)
+			return;
+		spin_lock(&sem->wait.lock);
+		value = semctl_value_claim(sem);
 	}
 }
 
@@ -365,25 +455,107 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 			int status)
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
-	unsigned long flags;
-	u64 value;
 
-	/* Also called from an hrtimer, in hard interrupt context. */
-	spin_lock_irqsave(&sem->wait.lock, flags);
+	spin_lock(&sem->wait.lock);
 	if (waiter->status) {
-		spin_unlock_irqrestore(&sem->wait.lock, flags);
+		spin_unlock(&sem->wait.lock);
 		return false;
 	}
 	list_del(&waiter->node);
-	sem->nr_waiters--;
+	if (waiter->parked)
+		sem->nr_parked--;
+	else
+		sem->nr_waiters--;
 	waiter->status = status;
-	value = semctl_value_claim(sem);
-	semctl_sem_grant(sem, &value, &batch);
-	semctl_sem_wake_pollers(sem, value);
-	semctl_value_settle(sem, value);
-	spin_unlock_irqrestore(&sem->wait.lock, flags);
-	semctl_wake_batch_issue(&batch);
+	semctl_sem_grant_unlock(sem, semctl_value_claim(sem), &batch);
 	return true;
+}
+
+/* The grace of a parked waiter ended: it leaves if still queued. */
+static void semctl_parked_expire(struct work_struct *work)
+{
+	struct semctl_parked *parked = container_of(to_delayed_work(work),
+						    struct semctl_parked,
+						    expire);
+
+	semctl_sem_dequeue(parked->sem, &parked->waiter, -EINTR);
+	put_task_struct(parked->waiter.task);
+	semctl_sem_put(parked->sem);
+	kfree(parked);
+	if (atomic_dec_and_test(&semctl_parked_alive))
+		wake_up_var(&semctl_parked_alive);
+}
+
+/*
+ * A signal interrupted @waiter: leave a parked waiter in its place for the
+ * grace, unless parking is off or memory is short (then it just leaves).
+ * Return: the wait's status if it ended meanwhile, else -ERESTARTSYS.
+ */
+static int semctl_sem_park(struct semctl_sem *sem,
+			   struct semctl_waiter *waiter)
+{
+	unsigned int grace_ms = READ_ONCE(semctl_signal_grace_ms);
+	struct semctl_parked *parked = NULL;
+
+	if (grace_ms && !fatal_signal_pending(current))
+		parked = kzalloc(sizeof(*parked), GFP_KERNEL_ACCOUNT);
+	if (!parked) {
+		if (semctl_sem_dequeue(sem, waiter, -ERESTARTSYS))
+			return -ERESTARTSYS;
+		return waiter->status;
+	}
+	parked->waiter.count = waiter->count;
+	parked->waiter.undo_to = waiter->undo_to;
+	parked->waiter.task = get_task_struct(current);
+	parked->waiter.parked = true;
+	parked->sem = sem;
+	INIT_DELAYED_WORK(&parked->expire, semctl_parked_expire);
+
+	spin_lock(&sem->wait.lock);
+	if (waiter->status) {
+		/* Granted or ended as the signal came: nothing to keep. */
+		spin_unlock(&sem->wait.lock);
+		put_task_struct(current);
+		kfree(parked);
+		return waiter->status;
+	}
+	list_replace(&waiter->node, &parked->waiter.node);
+	waiter->status = -ERESTARTSYS;
+	sem->nr_waiters--;
+	sem->nr_parked++;
+	semctl_sem_get(sem);
+	atomic_inc(&semctl_parked_alive);
+	queue_delayed_work(semctl_wq, &parked->expire,
+			   msecs_to_jiffies(grace_ms));
+	spin_unlock(&sem->wait.lock);
+	return -ERESTARTSYS;
+}
+
+/*
+ * The place @waiter's thread left when a signal interrupted the same
+ * request, if it is still queued: @waiter takes it. Lock held.
+ */
+static bool semctl_sem_unpark(struct semctl_sem *sem,
+			      struct semctl_waiter *waiter)
+{
+	struct semctl_waiter *old;
+
+	lockdep_assert_held(&sem->wait.lock);
+	if (!sem->nr_parked)
+		return false;
+	list_for_each_entry(old, &sem->waiters, node) {
+		if (!old->parked || old->task != current ||
+		    old->count != waiter->count ||
+		    old->undo_to != waiter->undo_to)
+			continue;
+		list_replace(&old->node, &waiter->node);
+		old->status = -EINTR;
+		sem->nr_parked--;
+		sem->nr_waiters++;
+		waiter->status = 0;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -400,6 +572,8 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 	lockdep_assert_held(&sem->wait.lock);
 	if (sem->poisoned)
 		return -EIDRM;
+	if (waiter->may_park && !try && semctl_sem_unpark(sem, waiter))
+		return 0;
 	value = semctl_value_claim(sem);
 	/*
 	 * Like a grant, taking now must fit the undo records; a waiter's
@@ -436,24 +610,28 @@ int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 	int ret;
 
 	waiter->task = current;
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	ret = semctl_sem_take_or_queue(sem, waiter, try);
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (try)
 		return -EAGAIN;
 
 	ret = semctl_sem_sleep(waiter, deadline, clock);
-	if (ret == -ERESTARTSYS || ret == -ETIMEDOUT) {
-		/* A grant racing the signal or timeout wins: nothing lost. */
-		if (!semctl_sem_dequeue(sem, waiter, ret))
-			ret = waiter->status > 0 ? 0 : waiter->status;
-	}
-	return ret;
+	/* A grant racing the signal or timeout wins: nothing lost. */
+	if (ret == -ERESTARTSYS && waiter->may_park)
+		ret = semctl_sem_park(sem, waiter);
+	else if ((ret == -ERESTARTSYS || ret == -ETIMEDOUT) &&
+		 !semctl_sem_dequeue(sem, waiter, ret))
+		ret = waiter->status;
+	return ret > 0 ? 0 : ret;
 }
 
-/* semctl_sem_wait() for the common case: no cancel tag. */
+/*
+ * semctl_sem_wait() for a system call (no cancel tag): a signal parks the
+ * wait, so that the call's restart finds its place.
+ */
 int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 		       u64 count, bool try, const ktime_t *deadline,
 		       clockid_t clock)
@@ -461,6 +639,7 @@ int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 	struct semctl_waiter waiter = {
 		.count = count,
 		.undo_to = undo_to,
+		.may_park = true,
 	};
 
 	return semctl_sem_wait(sem, &waiter, try, deadline, clock);
@@ -484,9 +663,9 @@ int semctl_sem_queue_async(struct semctl_sem *sem,
 	int ret;
 
 	waiter->task = NULL;
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	ret = semctl_sem_take_or_queue(sem, waiter, false);
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 	return ret;
 }
 
@@ -500,20 +679,29 @@ int semctl_sem_queue_async(struct semctl_sem *sem,
 void semctl_sem_poison(struct semctl_sem *sem)
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
-	struct semctl_waiter *waiter, *next;
+	struct semctl_waiter *waiter;
 	u64 value;
 
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	sem->poisoned = true;
-	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
+	while ((waiter = list_first_entry_or_null(&sem->waiters,
+						  struct semctl_waiter,
+						  node))) {
+		if (semctl_wake_batch_full(&batch)) {
+			semctl_value_settle(sem, value);
+			spin_unlock(&sem->wait.lock);
+			semctl_wake_batch_issue(&batch);
+			spin_lock(&sem->wait.lock);
+			value = semctl_value_claim(sem);
+			continue;
+		}
 		list_del(&waiter->node);
-		semctl_waiter_end(&batch, waiter, -EIDRM);
+		semctl_waiter_end(sem, &batch, waiter, -EIDRM);
 	}
-	sem->nr_waiters = 0;
 	semctl_sem_wake_pollers(sem, value);
 	semctl_value_settle(sem, value);
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
 }
 
@@ -531,36 +719,29 @@ unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	struct semctl_waiter *waiter, *next;
 	unsigned int cancelled = 0;
-	u64 value;
 
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
+again:
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
 		if (waiter->owner != owner || waiter->tag != tag)
 			continue;
+		/* Waits in io-wq workers are tasks: a batch at a time. */
+		if (waiter->task && semctl_wake_batch_full(&batch)) {
+			spin_unlock(&sem->wait.lock);
+			semctl_wake_batch_issue(&batch);
+			spin_lock(&sem->wait.lock);
+			goto again;
+		}
 		list_del(&waiter->node);
-		sem->nr_waiters--;
-		semctl_waiter_end(&batch, waiter, -ECANCELED);
+		semctl_waiter_end(sem, &batch, waiter, -ECANCELED);
 		cancelled++;
 	}
-	if (cancelled) {
-		value = semctl_value_claim(sem);
-		semctl_sem_grant(sem, &value, &batch);
-		semctl_sem_wake_pollers(sem, value);
-		semctl_value_settle(sem, value);
+	if (!cancelled) {
+		spin_unlock(&sem->wait.lock);
+		return 0;
 	}
-	spin_unlock_irq(&sem->wait.lock);
-	semctl_wake_batch_issue(&batch);
+	semctl_sem_grant_unlock(sem, semctl_value_claim(sem), &batch);
 	return cancelled;
-}
-
-/* Hand the claimed @value to the queue, wake pollers, settle the word. */
-static void semctl_sem_add_locked(struct semctl_sem *sem,
-				  struct semctl_wake_batch *batch, u64 value)
-{
-	lockdep_assert_held(&sem->wait.lock);
-	semctl_sem_grant(sem, &value, batch);
-	semctl_sem_wake_pollers(sem, value);
-	semctl_value_settle(sem, value);
 }
 
 /**
@@ -578,18 +759,16 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	if (count > sem->max - value) {
 		semctl_value_settle(sem, value);
-		spin_unlock_irq(&sem->wait.lock);
+		spin_unlock(&sem->wait.lock);
 		return -EOVERFLOW;
 	}
 	*previous = value;
 	semctl_undo_pay(sem, undo_from, count);
-	semctl_sem_add_locked(sem, &batch, value + count);
-	spin_unlock_irq(&sem->wait.lock);
-	semctl_wake_batch_issue(&batch);
+	semctl_sem_grant_unlock(sem, value + count, &batch);
 	return 0;
 }
 
@@ -609,13 +788,11 @@ void semctl_sem_give_back(struct semctl_sem *sem,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	value += min(count, sem->max - value);
 	semctl_undo_pay(sem, undo_from, count);
-	semctl_sem_add_locked(sem, &batch, value);
-	spin_unlock_irq(&sem->wait.lock);
-	semctl_wake_batch_issue(&batch);
+	semctl_sem_grant_unlock(sem, value, &batch);
 }
 
 /* The last close of an open file: nothing else can change its undo now. */
@@ -646,10 +823,10 @@ struct page *semctl_sem_map_page(struct semctl_sem *sem)
 	if (!page)
 		return NULL;
 	word = page_address(page);
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	if (semctl_sem_is_mapped(sem)) {
 		/* Another mmap() won the race. */
-		spin_unlock_irq(&sem->wait.lock);
+		spin_unlock(&sem->wait.lock);
 		put_page(page);
 		goto out;
 	}
@@ -658,7 +835,7 @@ struct page *semctl_sem_map_page(struct semctl_sem *sem)
 	atomic64_set(&word[1], sem->max);
 	/* Pairs with smp_load_acquire() in semctl_sem_value(). */
 	smp_store_release(&sem->word, word);
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 out:
 	return virt_to_page(READ_ONCE(sem->word));
 }
@@ -677,11 +854,11 @@ void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	spin_lock_irq(&sem->wait.lock);
+	spin_lock(&sem->wait.lock);
 	info->value = semctl_sem_value(sem);
 	info->waiters = sem->nr_waiters;
 	info->undo_total = sem->undo_total;
-	spin_unlock_irq(&sem->wait.lock);
+	spin_unlock(&sem->wait.lock);
 	info->max = sem->max;
 	info->uid = from_kuid_munged(current_user_ns(), sem->uid);
 	info->gid = from_kgid_munged(current_user_ns(), sem->gid);

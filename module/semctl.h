@@ -12,12 +12,15 @@
  *     and creation-order xarrays, and the name fields of every semaphore.
  *     It nests outside sem->wait.lock and is never held across a copy to
  *     or from user memory.
- *   sem->wait.lock (spinlock, irq-safe as for every wait queue) protects
- *     sem->waiters, sem->nr_waiters, sem->word (the pointer), every change
+ *   sem->wait.lock (spinlock) protects sem->waiters, sem->nr_waiters,
+ *     sem->nr_parked, sem->word (the pointer), every change
  *     the kernel makes to the value word, and the undo count of every open
  *     file of the semaphore. Readers that only report (fdinfo, query) may
  *     read the word without it. A process that maps the word changes it
  *     with atomic compare-and-swap, only while SEMCTL_VALUE_KERNEL is clear.
+ *     It is taken in process context only, with interrupts on (wait queue
+ *     helpers that take it with irqsave are fine), and held for at most one
+ *     batch of task wake-ups (semaphore.c).
  */
 #ifndef _SEMCTL_H
 #define _SEMCTL_H
@@ -51,7 +54,8 @@ struct semctl_sem {
 	u64 max;
 	/* blocked acquirers in arrival order (struct semctl_waiter) */
 	struct list_head waiters;
-	u64 nr_waiters;
+	u64 nr_waiters;		/* parked ones are not counted */
+	unsigned int nr_parked;	/* places held for interrupted threads */
 	u64 undo_total;		/* sum of the undo of every open file */
 	bool poisoned;		/* acquires fail with EIDRM from now on */
 	struct kref ref;
@@ -90,9 +94,13 @@ struct semctl_waiter {
 	void (*finish)(struct semctl_waiter *waiter);
 	/* 0 while queued, then 1 (granted) or -errno; set under the lock */
 	int status;
+	bool may_park;		/* a signal parks it (a system call's wait) */
+	bool parked;		/* a place held for @task, never granted */
 };
 
 /* semaphore.c: the counter and its FIFO of waiters */
+struct workqueue_struct;
+extern struct workqueue_struct *semctl_wq;
 int semctl_sem_cache_init(void);
 void semctl_sem_cache_exit(void);
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode);	/* ERR_PTR */
@@ -136,6 +144,7 @@ int semctl_sem_permission(struct semctl_sem *sem, unsigned int rights);
 extern unsigned int semctl_max_per_user;
 extern unsigned int semctl_max_names_per_ns;
 extern unsigned int semctl_name_max;
+extern unsigned int semctl_signal_grace_ms;
 extern const struct attribute_group *semctl_device_groups[];
 int semctl_user_charge(kuid_t uid);
 void semctl_user_uncharge(kuid_t uid);

@@ -25,6 +25,8 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "semctl.h"
 
@@ -45,10 +47,16 @@ struct semctl_async {
 	struct semctl_waiter waiter;
 	struct io_uring_cmd *cmd;
 	struct semctl_sem *sem;
+	/* the deadline fires in hard irq; the dequeue runs from semctl_wq */
 	struct hrtimer timer;
+	struct work_struct timeout;
 	bool timed;
 	atomic_t state;
 };
+
+/* A command's bytes in the SQE's command area: 16 of 16, or of 80. */
+#define SEMCTL_URING_CMD_BYTES		16
+#define SEMCTL_URING_SQE128_CMD_BYTES	80
 
 /* Pending acquires in their own cache: many can be queued at once. */
 static struct kmem_cache *semctl_async_cache;
@@ -59,12 +67,17 @@ static struct semctl_async **semctl_uring_pdu(struct io_uring_cmd *cmd)
 	return (struct semctl_async **)cmd->pdu;
 }
 
-/* Post the result and free @async; the timer can no longer touch it. */
+/*
+ * Post the result and free @async; neither the timer nor its work can
+ * touch it any more. Process context: task work or io_uring's cancel.
+ */
 static void semctl_async_complete(struct semctl_async *async, int result,
 				  unsigned int issue_flags)
 {
-	if (async->timed)
+	if (async->timed) {
 		hrtimer_cancel(&async->timer);
+		cancel_work_sync(&async->timeout);
+	}
 	semctl_uring_cmd_done(async->cmd, result, issue_flags);
 	kmem_cache_free(semctl_async_cache, async);
 }
@@ -99,13 +112,22 @@ static void semctl_async_finish(struct semctl_waiter *waiter)
 	semctl_uring_complete_in_task(async->cmd);
 }
 
+static void semctl_async_timeout_work(struct work_struct *work)
+{
+	struct semctl_async *async = container_of(work, struct semctl_async,
+						  timeout);
+
+	if (semctl_sem_dequeue(async->sem, &async->waiter, -ETIMEDOUT))
+		semctl_async_finish(&async->waiter);
+}
+
+/* Hard irq: the semaphore lock is never taken here. */
 static enum hrtimer_restart semctl_async_timeout(struct hrtimer *timer)
 {
 	struct semctl_async *async = container_of(timer, struct semctl_async,
 						  timer);
 
-	if (semctl_sem_dequeue(async->sem, &async->waiter, -ETIMEDOUT))
-		semctl_async_finish(&async->waiter);
+	queue_work(semctl_wq, &async->timeout);
 	return HRTIMER_NORESTART;
 }
 
@@ -164,6 +186,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	if (deadline) {
 		semctl_hrtimer_setup(&async->timer, semctl_async_timeout,
 				     clock, HRTIMER_MODE_ABS);
+		INIT_WORK(&async->timeout, semctl_async_timeout_work);
 		async->timed = true;
 	}
 	*semctl_uring_pdu(cmd) = async;
@@ -265,6 +288,25 @@ static int semctl_uring_cancel(struct semctl_file *sfile,
 	return cancelled ? cancelled : -ENOENT;
 }
 
+/*
+ * What a command does not use must be zero, so that it can mean something
+ * later: the SQE fields the driver can see (compat.h) and, in a 128-byte
+ * SQE, the command area past the command's 16 bytes.
+ */
+static bool semctl_uring_unused_clear(struct io_uring_cmd *cmd,
+				      unsigned int issue_flags)
+{
+	const u8 *area = semctl_uring_cmd_area(cmd, u8);
+
+	BUILD_BUG_ON(sizeof(struct semctl_uring_acquire) != SEMCTL_URING_CMD_BYTES);
+	BUILD_BUG_ON(sizeof(struct semctl_uring_cancel) != SEMCTL_URING_CMD_BYTES);
+	if ((issue_flags & IO_URING_F_SQE128) &&
+	    memchr_inv(area + SEMCTL_URING_CMD_BYTES, 0,
+		       SEMCTL_URING_SQE128_CMD_BYTES - SEMCTL_URING_CMD_BYTES))
+		return false;
+	return semctl_uring_sqe_unused_clear(cmd);
+}
+
 int semctl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct semctl_file *sfile = cmd->file->private_data;
@@ -273,6 +315,8 @@ int semctl_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		semctl_async_cancel(cmd, issue_flags);
 		return 0;
 	}
+	if (!semctl_uring_unused_clear(cmd, issue_flags))
+		return -EINVAL;
 	switch (cmd->cmd_op) {
 	case SEMCTL_URING_CMD_ACQUIRE:
 		return semctl_uring_acquire(sfile, cmd, issue_flags);

@@ -2,7 +2,8 @@
 /*
  * Signals during a blocking acquire: EINTR without SA_RESTART (with the
  * relative timeout written back), transparent restart with SA_RESTART,
- * and a restart never extends a relative timeout.
+ * a restart never extends a relative timeout, and an interrupted waiter's
+ * FIFO place is kept for its restart or retry for signal_grace_ms.
  */
 #include "semctl_test.h"
 
@@ -25,6 +26,19 @@ static int install(int sig, int flags)
 
 	sigemptyset(&sa.sa_mask);
 	return sigaction(sig, &sa, NULL);
+}
+
+/* Bounded wait until @fd's semaphore holds @n parked places. */
+static int wait_parked(int fd, long long n)
+{
+	uint64_t end = mono_ms() + WAIT_MS;
+
+	while (fdinfo_num(getpid(), fd, "semctl-parked") != n) {
+		if (mono_ms() > end)
+			return -ETIMEDOUT;
+		sleep_ms(1);
+	}
+	return 0;
 }
 
 TEST_F_TIMEOUT(sig, eintr_without_sa_restart, 60)
@@ -126,13 +140,132 @@ TEST_F_TIMEOUT(sig, sa_restart_is_transparent, 60)
 	waiter_reap(&w[0]);
 }
 
+/*
+ * The place a signal interrupts: value 3, A waits for 5, B behind it for
+ * 1. A's handler runs and the call restarts (SA_RESTART): B must still
+ * wait, and A must still come first.
+ */
 TEST_F_TIMEOUT(sig, sa_restart_keeps_fifo_place, 60)
 {
-	/*
-	 * Interrupted and restarted head waiter: documented FIFO is by
-	 * arrival; at least the semaphore must serve both and lose none.
-	 */
 	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 3, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 5, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, wait_atomic_ge(&handled, 1));
+	/* A ran its handler and is back in its place */
+	ASSERT_EQ(0, wait_parked(self->fd, 0));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_FALSE(atomic_load(&w[1].done));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(0, w[0].ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_FALSE(atomic_load(&w[1].done));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w[1]));
+	EXPECT_EQ(0, w[1].ret);
+	EXPECT_EQ(0, sem_value(self->fd));
+	waiter_reap(&w[0]);
+	waiter_reap(&w[1]);
+}
+
+/* signal_grace_ms, set per test and put back afterwards */
+#define GRACE_PARAM	"/sys/module/semctl/parameters/signal_grace_ms"
+
+static int grace_read(void)
+{
+	char buf[32] = "";
+	int f = open(GRACE_PARAM, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	return n > 0 ? atoi(buf) : -EIO;
+}
+
+static int grace_write(int ms)
+{
+	char buf[32];
+	int f = open(GRACE_PARAM, O_WRONLY | O_CLOEXEC);
+	int len, ok;
+
+	if (f < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", ms);
+	ok = write(f, buf, len) == len;
+	close(f);
+	return ok ? 0 : -errno;
+}
+
+FIXTURE(grace)
+{
+	int dev;
+	int fd;
+	int saved_ms;
+};
+
+FIXTURE_SETUP(grace)
+{
+	self->fd = -1;
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	self->saved_ms = grace_read();
+	ASSERT_LE(0, self->saved_ms);
+}
+
+FIXTURE_TEARDOWN(grace)
+{
+	if (self->saved_ms >= 0)
+		grace_write(self->saved_ms);
+	if (self->fd >= 0)
+		close(self->fd);
+	close(self->dev);
+}
+
+/* A thread that gets EINTR and gives up holds its place for the grace. */
+TEST_F_TIMEOUT(grace, abandoned_place_leaves_when_the_grace_ends, 60)
+{
+	uint64_t t0;
+
+	ASSERT_EQ(0, grace_write(2000));
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 3, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 5, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	t0 = mono_ms();
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(-EINTR, w[0].ret);
+	/* B is still behind A's place, unless the grace passed already */
+	if (mono_ms() - t0 < 1500) {
+		EXPECT_EQ(1, fdinfo_num(getpid(), self->fd, "semctl-parked"));
+		EXPECT_EQ(1, sem_waiters(self->fd));
+		EXPECT_EQ(3, sem_value(self->fd));
+	}
+	ASSERT_EQ(0, waiter_wait(&w[1]));
+	EXPECT_EQ(0, w[1].ret);
+	EXPECT_GE(mono_ms() - t0, 2000);
+	EXPECT_EQ(0, fdinfo_num(getpid(), self->fd, "semctl-parked"));
+	EXPECT_EQ(2, sem_value(self->fd));
+	waiter_reap(&w[0]);
+	waiter_reap(&w[1]);
+}
+
+/* When units for an absent thread come, its place leaves: none is held. */
+TEST_F_TIMEOUT(grace, absent_place_leaves_at_its_turn, 60)
+{
+	ASSERT_EQ(0, grace_write(10000));
+	ASSERT_EQ(0, install(SIGUSR1, 0));
 	self->fd = sem_create(self->dev, 0, 5);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 1, NULL));
@@ -140,13 +273,99 @@ TEST_F_TIMEOUT(sig, sa_restart_keeps_fifo_place, 60)
 	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
 	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
 	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
-	ASSERT_EQ(0, wait_atomic_ge(&handled, 1));
-	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
-	ASSERT_EQ(0, sem_release(self->fd, 2));
 	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(-EINTR, w[0].ret);
+	EXPECT_EQ(1, fdinfo_num(getpid(), self->fd, "semctl-parked"));
+	/* the release grants B at once, long before the grace ends */
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(0, sem_value(self->fd));
+	EXPECT_EQ(0, fdinfo_num(getpid(), self->fd, "semctl-parked"));
 	ASSERT_EQ(0, waiter_wait(&w[1]));
-	EXPECT_EQ(0, w[0].ret);
 	EXPECT_EQ(0, w[1].ret);
+	waiter_reap(&w[0]);
+	waiter_reap(&w[1]);
+}
+
+/* A thread that retries its acquire once after EINTR, when told to. */
+struct retrier {
+	pthread_t thread;
+	int fd;
+	atomic_int interrupted;
+	atomic_int go;
+	atomic_int done;
+	int first, second;
+};
+
+static void *retrier_fn(void *arg)
+{
+	struct retrier *r = arg;
+
+	r->first = sem_acquire_full(r->fd, 5, SEMCTL_ACQUIRE_TIMEOUT,
+				    (__u64)3 * WAIT_MS * NSEC_PER_MSEC);
+	atomic_store(&r->interrupted, 1);
+	if (wait_atomic_ge(&r->go, 1) == 0)
+		r->second = sem_acquire_full(r->fd, 5, SEMCTL_ACQUIRE_TIMEOUT,
+					     (__u64)3 * WAIT_MS *
+					     NSEC_PER_MSEC);
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* A retry after EINTR (PEP 475, a loop around EINTR) finds the place. */
+TEST_F_TIMEOUT(grace, retry_after_eintr_takes_the_place_back, 60)
+{
+	static struct retrier r;
+
+	ASSERT_EQ(0, grace_write(10000));
+	ASSERT_EQ(0, install(SIGUSR1, 0));
+	self->fd = sem_create(self->dev, 3, 5);
+	ASSERT_LE(0, self->fd);
+	r.fd = self->fd;
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, retrier_fn, &r));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, wait_atomic_ge(&r.interrupted, 1));
+	EXPECT_EQ(-EINTR, r.first);
+	EXPECT_EQ(1, fdinfo_num(getpid(), self->fd, "semctl-parked"));
+	EXPECT_EQ(1, sem_waiters(self->fd));
+	EXPECT_EQ(3, sem_value(self->fd));
+	atomic_store(&r.go, 1);
+	ASSERT_EQ(0, wait_parked(self->fd, 0));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	EXPECT_EQ(3, sem_value(self->fd));
+	EXPECT_FALSE(atomic_load(&w[1].done));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	ASSERT_EQ(0, wait_atomic_ge(&r.done, 1));
+	EXPECT_EQ(0, r.second);
+	EXPECT_FALSE(atomic_load(&w[1].done));
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	ASSERT_EQ(0, waiter_wait(&w[1]));
+	EXPECT_EQ(0, w[1].ret);
+	pthread_join(r.thread, NULL);
+	waiter_reap(&w[1]);
+}
+
+/* signal_grace_ms 0: a signalled waiter leaves at once, as before. */
+TEST_F_TIMEOUT(grace, zero_grace_leaves_at_once, 60)
+{
+	ASSERT_EQ(0, grace_write(0));
+	ASSERT_EQ(0, install(SIGUSR1, SA_RESTART));
+	self->fd = sem_create(self->dev, 3, 5);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, waiter_start_acq(&w[0], self->fd, 5, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, waiter_start_acq(&w[1], self->fd, 1, NULL));
+	ASSERT_EQ(0, wait_waiters(self->fd, 2, NULL));
+	ASSERT_EQ(0, pthread_kill(w[0].thread, SIGUSR1));
+	/* B is granted as A leaves; A queues again, behind */
+	ASSERT_EQ(0, waiter_wait(&w[1]));
+	EXPECT_EQ(0, w[1].ret);
+	ASSERT_EQ(0, wait_waiters(self->fd, 1, NULL));
+	ASSERT_EQ(0, sem_release(self->fd, 3));
+	ASSERT_EQ(0, waiter_wait(&w[0]));
+	EXPECT_EQ(0, w[0].ret);
 	EXPECT_EQ(0, sem_value(self->fd));
 	waiter_reap(&w[0]);
 	waiter_reap(&w[1]);

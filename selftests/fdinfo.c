@@ -1,51 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/PID/fdinfo/FD of a semaphore fd shows semctl-value, -max,
- * -waiters and -name (tab after the colon, like other fdinfo lines).
+ * -waiters, -parked and -name (tab after the colon, like other fdinfo lines).
  */
 #include "semctl_test.h"
 
 SEMCTL_FIXTURE(fi)
 
 static struct waiter w;
-
-/* the text after "key:\t" on its line, in out; 0 or -ENOENT */
-static int fdinfo_field(pid_t pid, int fd, const char *key, char *out,
-			size_t len)
-{
-	char path[64], buf[4096], pat[64], *p, *e;
-	ssize_t n;
-	int f;
-
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n < 0)
-		return -EIO;
-	buf[n] = 0;
-	snprintf(pat, sizeof(pat), "\n%s:\t", key);
-	p = strstr(buf, pat);
-	if (!p)
-		return -ENOENT;
-	p += strlen(pat);
-	e = strchr(p, '\n');
-	if (!e)
-		e = p + strlen(p);
-	snprintf(out, len, "%.*s", (int)(e - p), p);
-	return 0;
-}
-
-static long long fdinfo_num(pid_t pid, int fd, const char *key)
-{
-	char v[64];
-
-	if (fdinfo_field(pid, fd, key, v, sizeof(v)))
-		return -1;
-	return strtoll(v, NULL, 0);
-}
 
 TEST_F(fi, fields_present)
 {
@@ -62,6 +24,9 @@ TEST_F(fi, fields_present)
 				  sizeof(v)));
 	EXPECT_STREQ("10", v);
 	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-waiters", v,
+				  sizeof(v)));
+	EXPECT_STREQ("0", v);
+	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-parked", v,
 				  sizeof(v)));
 	EXPECT_STREQ("0", v);
 	ASSERT_EQ(0, fdinfo_field(getpid(), self->fd, "semctl-name", v,

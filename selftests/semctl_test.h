@@ -417,6 +417,44 @@ static inline long page_size(void)
 	return sysconf(_SC_PAGESIZE);
 }
 
+/* the text after "key:\t" on its line, in out; 0 or -ENOENT */
+static inline int fdinfo_field(pid_t pid, int fd, const char *key, char *out,
+			size_t len)
+{
+	char path[64], buf[4096], pat[64], *p, *e;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n < 0)
+		return -EIO;
+	buf[n] = 0;
+	snprintf(pat, sizeof(pat), "\n%s:\t", key);
+	p = strstr(buf, pat);
+	if (!p)
+		return -ENOENT;
+	p += strlen(pat);
+	e = strchr(p, '\n');
+	if (!e)
+		e = p + strlen(p);
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+	return 0;
+}
+
+static inline long long fdinfo_num(pid_t pid, int fd, const char *key)
+{
+	char v[64];
+
+	if (fdinfo_field(pid, fd, key, v, sizeof(v)))
+		return -1;
+	return strtoll(v, NULL, 0);
+}
+
 /* ---- a thread blocked in some call, for the queueing tests ---- */
 
 enum waiter_op {

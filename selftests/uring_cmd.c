@@ -518,6 +518,102 @@ TEST_F(uring, unknown_command_is_eopnotsupp)
 	EXPECT_EQ(-EOPNOTSUPP, acquire_result(self->fd, 0x5eff, 1, 0));
 }
 
+/* One acquire of 1 whose SQE @poke changes; its result, or -errno. */
+static int acquire_poked(int fd, unsigned int ring_flags,
+			 void (*poke)(struct io_uring_sqe *sqe))
+{
+	struct semctl_uring_acquire a = { .count = 1 };
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	__u64 ud;
+	int res, ret;
+
+	ret = io_uring_queue_init(4, &ring, ring_flags);
+	if (ret)
+		return ret;
+	sqe = io_uring_get_sqe(&ring);
+	if (!sqe) {
+		io_uring_queue_exit(&ring);
+		return -EBUSY;
+	}
+	if (ring_flags & IORING_SETUP_SQE128)
+		memset(sqe, 0, 128);
+	prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), 7);
+	poke(sqe);
+	io_uring_submit(&ring);
+	ret = reap(&ring, CQE_WAIT_MS, &ud, &res);
+	io_uring_queue_exit(&ring);
+	return ret ? ret : res;
+}
+
+static void poke_ioprio(struct io_uring_sqe *sqe)
+{
+	sqe->ioprio = 1;
+}
+
+static void poke_addr(struct io_uring_sqe *sqe)
+{
+	sqe->addr = 8;
+}
+
+static void poke_len(struct io_uring_sqe *sqe)
+{
+	sqe->len = 8;
+}
+
+static void poke_buf_index(struct io_uring_sqe *sqe)
+{
+	sqe->buf_index = 1;
+}
+
+static void poke_file_index(struct io_uring_sqe *sqe)
+{
+	sqe->file_index = 1;
+}
+
+static void poke_nothing(struct io_uring_sqe *sqe)
+{
+	(void)sqe;
+}
+
+static void poke_cmd_tail(struct io_uring_sqe *sqe)
+{
+	sqe->cmd[79] = 1;
+}
+
+/* Fields a command does not use must be zero: room to grow, no surprise. */
+TEST_F(uring, unused_sqe_fields_are_einval)
+{
+	void (*pokes[])(struct io_uring_sqe *) = {
+		poke_ioprio, poke_addr, poke_len, poke_buf_index,
+		poke_file_index,
+	};
+	unsigned int i;
+
+	if (!uring_feature("user_data"))
+		SKIP(return, "the driver sees only the command area of the SQE on this kernel");
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	for (i = 0; i < sizeof(pokes) / sizeof(pokes[0]); i++) {
+		EXPECT_EQ(-EINVAL, acquire_poked(self->fd, 0, pokes[i]))
+			TH_LOG("field %u", i);
+		EXPECT_EQ(1, sem_value(self->fd));
+	}
+	EXPECT_EQ(0, acquire_poked(self->fd, 0, poke_nothing));
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
+/* In a 128-byte SQE the command area's 64 unused bytes must be zero. */
+TEST_F(uring, sqe128_unused_command_bytes_are_einval)
+{
+	ASSERT_EQ(0, sem_release(self->fd, 1));
+	EXPECT_EQ(-EINVAL, acquire_poked(self->fd, IORING_SETUP_SQE128,
+					 poke_cmd_tail));
+	EXPECT_EQ(1, sem_value(self->fd));
+	EXPECT_EQ(0, acquire_poked(self->fd, IORING_SETUP_SQE128,
+				   poke_nothing));
+	EXPECT_EQ(0, sem_value(self->fd));
+}
+
 TEST_F(uring, available_units_complete_at_once)
 {
 	ASSERT_EQ(0, sem_release(self->fd, 2));
