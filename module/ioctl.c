@@ -374,9 +374,9 @@ static void semctl_fill_info(struct semctl_file *sfile,
 	struct semctl_sem *sem = sfile->sem;
 
 	semctl_sem_info(sem, info);
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	info->undo = sfile->undo;
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	if (sfile->rights & SEMCTL_OPEN_READ)
 		info->flags |= SEMCTL_INFO_READ;
 	if (sfile->rights & SEMCTL_OPEN_WRITE)

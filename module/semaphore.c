@@ -24,11 +24,12 @@
  * A parked waiter is never granted: when its turn comes it leaves, as it
  * does when the grace ends.
  *
- * The lock is only taken in process context (timeouts of thread-less
- * waiters run from a workqueue), so interrupts stay on, and it is held
- * for at most SEMCTL_WAKE_BATCH task wake-ups' worth of grants: a release
- * that grants more drops it between batches and wakes each batch after
- * dropping it.
+ * The lock is irq-safe, as every wait queue's, but never taken in hard
+ * irq (timeouts of thread-less waiters run from a workqueue), and the work
+ * done under it is bounded: at most SEMCTL_WAKE_BATCH tasks and
+ * SEMCTL_END_BATCH waits are ended, and SEMCTL_LOOK_BATCH waiters looked
+ * at, per hold. Past that the lock is dropped, the batch is issued, and
+ * the walk goes on (a bookmark holds its place where it must).
  */
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
@@ -50,15 +51,18 @@
  * drops the lock to issue it and carries on (semctl_wake_batch_full()).
  */
 #define SEMCTL_WAKE_BATCH	16
+#define SEMCTL_END_BATCH	64
+#define SEMCTL_LOOK_BATCH	256
 
 struct semctl_wake_batch {
-	unsigned int nr;
+	unsigned int nr;		/* tasks to wake */
+	unsigned int ended;		/* waits ended, of any kind */
 	struct task_struct *tasks[SEMCTL_WAKE_BATCH];
 	struct list_head finished;
 };
 
 #define SEMCTL_WAKE_BATCH_INIT(name) \
-	{ .nr = 0, .finished = LIST_HEAD_INIT((name).finished) }
+	{ .nr = 0, .ended = 0, .finished = LIST_HEAD_INIT((name).finished) }
 
 /*
  * The place of an interrupted acquire, held for its thread (see the top of
@@ -67,6 +71,7 @@ struct semctl_wake_batch {
  */
 struct semctl_parked {
 	struct semctl_waiter waiter;
+	struct list_head park_node;	/* in sem->parked while queued */
 	struct semctl_sem *sem;
 	struct delayed_work expire;
 };
@@ -107,6 +112,23 @@ static bool semctl_sem_is_mapped(struct semctl_sem *sem)
 	return READ_ONCE(sem->word) != &sem->value;
 }
 
+/* A parked waiter leaves the queue's count of parked places. */
+static void semctl_parked_leave(struct semctl_sem *sem,
+				struct semctl_waiter *waiter)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	sem->nr_parked--;
+	list_del(&container_of(waiter, struct semctl_parked,
+			       waiter)->park_node);
+}
+
+/* Whether anybody is queued; a walk's bookmark does not count. */
+static bool semctl_sem_has_waiters(struct semctl_sem *sem)
+{
+	lockdep_assert_held(&sem->wait.lock);
+	return sem->nr_waiters || sem->nr_parked;
+}
+
 /* A new semaphore counted against its creator. Return: it or ERR_PTR. */
 struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 {
@@ -126,6 +148,7 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	sem->word = &sem->value;
 	sem->max = max;
 	INIT_LIST_HEAD(&sem->waiters);
+	INIT_LIST_HEAD(&sem->parked);
 	kref_init(&sem->ref);
 	sem->uid = current_euid();
 	sem->gid = current_egid();
@@ -181,7 +204,7 @@ static u64 semctl_value_claim(struct semctl_sem *sem)
 static bool semctl_sem_needs_kernel(struct semctl_sem *sem)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	if (sem->poisoned || !list_empty(&sem->waiters) || sem->undo_total)
+	if (sem->poisoned || semctl_sem_has_waiters(sem) || sem->undo_total)
 		return true;
 	/* Pollers are added under wait.lock, which we hold: no barrier. */
 	return waitqueue_active(&sem->wait);
@@ -197,10 +220,11 @@ static void semctl_value_settle(struct semctl_sem *sem, u64 value)
 	atomic64_set_release(sem->word, value);
 }
 
-/* Whether ending one more blocked task's wait must wait for an unlock. */
+/* Whether ending one more wait must wait for an unlock. */
 static bool semctl_wake_batch_full(const struct semctl_wake_batch *batch)
 {
-	return batch->nr == SEMCTL_WAKE_BATCH;
+	return batch->nr == SEMCTL_WAKE_BATCH ||
+	       batch->ended == SEMCTL_END_BATCH;
 }
 
 /*
@@ -217,8 +241,10 @@ static void semctl_waiter_end(struct semctl_sem *sem,
 	struct task_struct *task = waiter->task;
 
 	lockdep_assert_held(&sem->wait.lock);
+	WARN_ON_ONCE(semctl_wake_batch_full(batch));
+	batch->ended++;
 	if (waiter->parked) {
-		sem->nr_parked--;
+		semctl_parked_leave(sem, waiter);
 		waiter->status = status;
 		return;
 	}
@@ -228,7 +254,6 @@ static void semctl_waiter_end(struct semctl_sem *sem,
 		list_add_tail(&waiter->node, &batch->finished);
 		return;
 	}
-	WARN_ON_ONCE(semctl_wake_batch_full(batch));
 	get_task_struct(task);
 	/* Pairs with smp_load_acquire() in semctl_sem_sleep(). */
 	smp_store_release(&waiter->status, status);
@@ -246,6 +271,7 @@ static void semctl_wake_batch_issue(struct semctl_wake_batch *batch)
 		put_task_struct(batch->tasks[i]);
 	}
 	batch->nr = 0;
+	batch->ended = 0;
 	list_for_each_entry_safe(waiter, next, &batch->finished, node) {
 		list_del(&waiter->node);
 		waiter->finish(waiter);
@@ -301,7 +327,7 @@ static __poll_t semctl_sem_mask_locked(struct semctl_sem *sem, u64 value)
 	 */
 	if (sem->poisoned)
 		mask |= EPOLLIN | EPOLLERR | EPOLLHUP;
-	else if (value && list_empty(&sem->waiters))
+	else if (value && !semctl_sem_has_waiters(sem))
 		mask |= EPOLLIN;
 	if (value < sem->max)
 		mask |= EPOLLOUT;
@@ -318,11 +344,11 @@ __poll_t semctl_sem_poll_mask(struct semctl_sem *sem)
 	__poll_t mask;
 	u64 value;
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	mask = semctl_sem_mask_locked(sem, value);
 	semctl_value_settle(sem, value);
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	return mask;
 }
 
@@ -347,6 +373,8 @@ static bool semctl_sem_grant(struct semctl_sem *sem, u64 *value,
 
 	lockdep_assert_held(&sem->wait.lock);
 	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
+		if (waiter->bookmark)
+			continue;
 		if (waiter->count > *value)
 			break;
 		if (semctl_wake_batch_full(batch))
@@ -382,11 +410,11 @@ static void semctl_sem_grant_unlock(struct semctl_sem *sem, u64 value,
 		more = semctl_sem_grant(sem, &value, batch);
 		semctl_sem_wake_pollers(sem, value);
 		semctl_value_settle(sem, value);
-		spin_unlock(&sem->wait.lock);
+		spin_unlock_irq(&sem->wait.lock);
 		semctl_wake_batch_issue(batch);
 		if (!more)
 			return;
-		spin_lock(&sem->wait.lock);
+		spin_lock_irq(&sem->wait.lock);
 		value = semctl_value_claim(sem);
 	}
 }
@@ -396,7 +424,7 @@ static bool semctl_sem_take_locked(struct semctl_sem *sem, u64 *value,
 				   struct semctl_file *undo_to, u64 count)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	if (!list_empty(&sem->waiters) || *value < count)
+	if (semctl_sem_has_waiters(sem) || *value < count)
 		return false;
 	if (*value == sem->max)
 		semctl_sem_wake_pollers(sem, *value - count);
@@ -456,14 +484,14 @@ bool semctl_sem_dequeue(struct semctl_sem *sem, struct semctl_waiter *waiter,
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	if (waiter->status) {
-		spin_unlock(&sem->wait.lock);
+		spin_unlock_irq(&sem->wait.lock);
 		return false;
 	}
 	list_del(&waiter->node);
 	if (waiter->parked)
-		sem->nr_parked--;
+		semctl_parked_leave(sem, waiter);
 	else
 		sem->nr_waiters--;
 	waiter->status = status;
@@ -511,10 +539,10 @@ static int semctl_sem_park(struct semctl_sem *sem,
 	parked->sem = sem;
 	INIT_DELAYED_WORK(&parked->expire, semctl_parked_expire);
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	if (waiter->status) {
 		/* Granted or ended as the signal came: nothing to keep. */
-		spin_unlock(&sem->wait.lock);
+		spin_unlock_irq(&sem->wait.lock);
 		put_task_struct(current);
 		kfree(parked);
 		return waiter->status;
@@ -523,11 +551,12 @@ static int semctl_sem_park(struct semctl_sem *sem,
 	waiter->status = -ERESTARTSYS;
 	sem->nr_waiters--;
 	sem->nr_parked++;
+	list_add_tail(&parked->park_node, &sem->parked);
 	semctl_sem_get(sem);
 	atomic_inc(&semctl_parked_alive);
 	queue_delayed_work(semctl_wq, &parked->expire,
 			   msecs_to_jiffies(grace_ms));
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	return -ERESTARTSYS;
 }
 
@@ -538,19 +567,18 @@ static int semctl_sem_park(struct semctl_sem *sem,
 static bool semctl_sem_unpark(struct semctl_sem *sem,
 			      struct semctl_waiter *waiter)
 {
-	struct semctl_waiter *old;
+	struct semctl_parked *parked;
 
 	lockdep_assert_held(&sem->wait.lock);
-	if (!sem->nr_parked)
-		return false;
-	list_for_each_entry(old, &sem->waiters, node) {
-		if (!old->parked || old->task != current ||
-		    old->count != waiter->count ||
-		    old->undo_to != waiter->undo_to)
+	/* Only the places of interrupted threads: a handful at a time. */
+	list_for_each_entry(parked, &sem->parked, park_node) {
+		if (parked->waiter.task != current ||
+		    parked->waiter.count != waiter->count ||
+		    parked->waiter.undo_to != waiter->undo_to)
 			continue;
-		list_replace(&old->node, &waiter->node);
-		old->status = -EINTR;
-		sem->nr_parked--;
+		list_replace(&parked->waiter.node, &waiter->node);
+		parked->waiter.status = -EINTR;
+		semctl_parked_leave(sem, &parked->waiter);
 		sem->nr_waiters++;
 		waiter->status = 0;
 		return true;
@@ -579,7 +607,7 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 	 * Like a grant, taking now must fit the undo records; a waiter's
 	 * records are checked when it is granted (semctl_sem_grant()).
 	 */
-	if (list_empty(&sem->waiters) && value >= waiter->count &&
+	if (!semctl_sem_has_waiters(sem) && value >= waiter->count &&
 	    !semctl_undo_fits(sem, waiter->undo_to, waiter->count)) {
 		ret = -ERANGE;
 	} else if (semctl_sem_take_locked(sem, &value, waiter->undo_to,
@@ -610,9 +638,9 @@ int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 	int ret;
 
 	waiter->task = current;
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	ret = semctl_sem_take_or_queue(sem, waiter, try);
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (try)
@@ -663,9 +691,9 @@ int semctl_sem_queue_async(struct semctl_sem *sem,
 	int ret;
 
 	waiter->task = NULL;
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	ret = semctl_sem_take_or_queue(sem, waiter, false);
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	return ret;
 }
 
@@ -682,26 +710,28 @@ void semctl_sem_poison(struct semctl_sem *sem)
 	struct semctl_waiter *waiter;
 	u64 value;
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	sem->poisoned = true;
-	while ((waiter = list_first_entry_or_null(&sem->waiters,
-						  struct semctl_waiter,
-						  node))) {
+	/* Nobody queues once poisoned; a cancel's bookmark stays for it. */
+	while (semctl_sem_has_waiters(sem)) {
 		if (semctl_wake_batch_full(&batch)) {
 			semctl_value_settle(sem, value);
-			spin_unlock(&sem->wait.lock);
+			spin_unlock_irq(&sem->wait.lock);
 			semctl_wake_batch_issue(&batch);
-			spin_lock(&sem->wait.lock);
+			spin_lock_irq(&sem->wait.lock);
 			value = semctl_value_claim(sem);
 			continue;
 		}
+		list_for_each_entry(waiter, &sem->waiters, node)
+			if (!waiter->bookmark)
+				break;
 		list_del(&waiter->node);
 		semctl_waiter_end(sem, &batch, waiter, -EIDRM);
 	}
 	semctl_sem_wake_pollers(sem, value);
 	semctl_value_settle(sem, value);
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	semctl_wake_batch_issue(&batch);
 }
 
@@ -717,29 +747,37 @@ unsigned int semctl_sem_cancel_tagged(struct semctl_sem *sem,
 				      struct semctl_file *owner, u64 tag)
 {
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
-	struct semctl_waiter *waiter, *next;
-	unsigned int cancelled = 0;
+	struct semctl_waiter bookmark = { .bookmark = true };
+	struct semctl_waiter *waiter;
+	unsigned int cancelled = 0, looked = 0;
+	struct list_head *pos;
 
-	spin_lock(&sem->wait.lock);
-again:
-	list_for_each_entry_safe(waiter, next, &sem->waiters, node) {
-		if (waiter->owner != owner || waiter->tag != tag)
-			continue;
-		/* Waits in io-wq workers are tasks: a batch at a time. */
-		if (waiter->task && semctl_wake_batch_full(&batch)) {
-			spin_unlock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
+	pos = sem->waiters.next;
+	while (pos != &sem->waiters) {
+		if (++looked > SEMCTL_LOOK_BATCH ||
+		    semctl_wake_batch_full(&batch)) {
+			/* Keep our place across the unlock: grants skip it. */
+			list_add_tail(&bookmark.node, pos);
+			spin_unlock_irq(&sem->wait.lock);
 			semctl_wake_batch_issue(&batch);
-			spin_lock(&sem->wait.lock);
-			goto again;
+			cond_resched();
+			spin_lock_irq(&sem->wait.lock);
+			pos = bookmark.node.next;
+			list_del(&bookmark.node);
+			looked = 0;
+			continue;
 		}
+		waiter = list_entry(pos, struct semctl_waiter, node);
+		pos = pos->next;
+		if (waiter->bookmark || waiter->owner != owner ||
+		    waiter->tag != tag)
+			continue;
 		list_del(&waiter->node);
 		semctl_waiter_end(sem, &batch, waiter, -ECANCELED);
 		cancelled++;
 	}
-	if (!cancelled) {
-		spin_unlock(&sem->wait.lock);
-		return 0;
-	}
+	/* Leaving may let the waiters behind through; so may a bookmark's. */
 	semctl_sem_grant_unlock(sem, semctl_value_claim(sem), &batch);
 	return cancelled;
 }
@@ -759,11 +797,11 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	if (count > sem->max - value) {
 		semctl_value_settle(sem, value);
-		spin_unlock(&sem->wait.lock);
+		spin_unlock_irq(&sem->wait.lock);
 		return -EOVERFLOW;
 	}
 	*previous = value;
@@ -778,9 +816,10 @@ int semctl_sem_release(struct semctl_sem *sem, struct semctl_file *undo_from,
  * @undo_from:	open file whose undo record they are paid from, or NULL
  * @count:	units
  *
- * For a dying holder or a request whose completion nobody will see. If
- * plain releases already refilled the semaphore, the value stops at the
- * maximum rather than failing: units must never be lost here.
+ * For a dying holder or a request whose completion nobody will see; it
+ * cannot fail. If plain releases (by anyone with the write right) already
+ * refilled the semaphore, the value stops at the maximum: the surplus is
+ * dropped, as the value can never exceed the maximum (undo.c tests it).
  */
 void semctl_sem_give_back(struct semctl_sem *sem,
 			  struct semctl_file *undo_from, u64 count)
@@ -788,7 +827,7 @@ void semctl_sem_give_back(struct semctl_sem *sem,
 	struct semctl_wake_batch batch = SEMCTL_WAKE_BATCH_INIT(batch);
 	u64 value;
 
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	value = semctl_value_claim(sem);
 	value += min(count, sem->max - value);
 	semctl_undo_pay(sem, undo_from, count);
@@ -823,10 +862,10 @@ struct page *semctl_sem_map_page(struct semctl_sem *sem)
 	if (!page)
 		return NULL;
 	word = page_address(page);
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	if (semctl_sem_is_mapped(sem)) {
 		/* Another mmap() won the race. */
-		spin_unlock(&sem->wait.lock);
+		spin_unlock_irq(&sem->wait.lock);
 		put_page(page);
 		goto out;
 	}
@@ -835,7 +874,7 @@ struct page *semctl_sem_map_page(struct semctl_sem *sem)
 	atomic64_set(&word[1], sem->max);
 	/* Pairs with smp_load_acquire() in semctl_sem_value(). */
 	smp_store_release(&sem->word, word);
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 out:
 	return virt_to_page(READ_ONCE(sem->word));
 }
@@ -854,11 +893,11 @@ void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	spin_lock(&sem->wait.lock);
+	spin_lock_irq(&sem->wait.lock);
 	info->value = semctl_sem_value(sem);
 	info->waiters = sem->nr_waiters;
 	info->undo_total = sem->undo_total;
-	spin_unlock(&sem->wait.lock);
+	spin_unlock_irq(&sem->wait.lock);
 	info->max = sem->max;
 	info->uid = from_kuid_munged(current_user_ns(), sem->uid);
 	info->gid = from_kgid_munged(current_user_ns(), sem->gid);

@@ -13,14 +13,15 @@
  *     It nests outside sem->wait.lock and is never held across a copy to
  *     or from user memory.
  *   sem->wait.lock (spinlock) protects sem->waiters, sem->nr_waiters,
- *     sem->nr_parked, sem->word (the pointer), every change
+ *     sem->parked, sem->nr_parked, sem->word (the pointer), every change
  *     the kernel makes to the value word, and the undo count of every open
  *     file of the semaphore. Readers that only report (fdinfo, query) may
  *     read the word without it. A process that maps the word changes it
  *     with atomic compare-and-swap, only while SEMCTL_VALUE_KERNEL is clear.
- *     It is taken in process context only, with interrupts on (wait queue
- *     helpers that take it with irqsave are fine), and held for at most one
- *     batch of task wake-ups (semaphore.c).
+ *     It is irq-safe like every wait queue's lock but never taken in hard
+ *     irq, and the work under it is bounded (semaphore.c). Walkers skip
+ *     bookmark entries; "anybody queued" is nr_waiters + nr_parked, not
+ *     list_empty().
  */
 #ifndef _SEMCTL_H
 #define _SEMCTL_H
@@ -56,6 +57,7 @@ struct semctl_sem {
 	struct list_head waiters;
 	u64 nr_waiters;		/* parked ones are not counted */
 	unsigned int nr_parked;	/* places held for interrupted threads */
+	struct list_head parked;	/* those places (semaphore.c) */
 	u64 undo_total;		/* sum of the undo of every open file */
 	bool poisoned;		/* acquires fail with EIDRM from now on */
 	struct kref ref;
@@ -96,6 +98,7 @@ struct semctl_waiter {
 	int status;
 	bool may_park;		/* a signal parks it (a system call's wait) */
 	bool parked;		/* a place held for @task, never granted */
+	bool bookmark;		/* a walk's place across an unlock: skipped */
 };
 
 /* semaphore.c: the counter and its FIFO of waiters */

@@ -135,6 +135,27 @@ TEST_F(undo, release_on_other_fd_keeps_record)
 	EXPECT_EQ(7, sem_value(self->fd));
 }
 
+/*
+ * Undo gives back at most up to the maximum: when other releases refilled
+ * the semaphore, the surplus is dropped (the value never exceeds the
+ * maximum) and the close still succeeds.
+ */
+TEST_F(undo, return_stops_at_the_maximum)
+{
+	int fd2;
+
+	ASSERT_LE(0, make_named(self, "cap", 2, 2));
+	fd2 = sem_open_name(self->dev, self->name, 0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, sem_acquire_full(fd2, 2, SEMCTL_ACQUIRE_UNDO, 0));
+	ASSERT_EQ(0, sem_release(self->fd, 2));
+	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(2, sem_undo(fd2));
+	EXPECT_EQ(0, close(fd2));
+	EXPECT_EQ(2, sem_value(self->fd));
+	EXPECT_EQ(-EOVERFLOW, sem_release(self->fd, 1));
+}
+
 TEST_F(undo, failed_release_keeps_record)
 {
 	int fd2;
