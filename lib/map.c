@@ -11,6 +11,7 @@
  * barrier, so a critical section's writes are seen by the next holder.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -33,8 +34,13 @@ struct semctl_map_page {
 struct semctl_map {
 	_Atomic uint64_t *word;
 	size_t length;
+	/*
+	 * The kernel's maximum, or 0 when it would not say (an fd without the
+	 * read right): then releases go to the kernel. The page's copy is
+	 * writable by every process mapping it, so it is never trusted.
+	 */
 	uint64_t max;
-	int fd;
+	int fd;		/* the map's own duplicate: the caller may close theirs */
 	/* a plain blocking acquire of 1 may be a read(2): no FD_UNDO */
 	bool read_acquires;
 };
@@ -51,9 +57,12 @@ struct semctl_map {
  * a thread that may run on one CPU only (pinned, or a one-CPU cpuset),
  * where it would only delay the holder. Asked of the kernel once per
  * thread and again every 64 slow paths, as affinity may change.
+ * Initial-exec TLS: no allocation on first use, even under dlopen().
  */
-static __thread int semctl_thread_cpus;
-static __thread unsigned int semctl_thread_slow_paths;
+static __thread int semctl_thread_cpus
+	__attribute__((tls_model("initial-exec")));
+static __thread unsigned int semctl_thread_slow_paths
+	__attribute__((tls_model("initial-exec")));
 
 static bool semctl_thread_may_spin(void)
 {
@@ -84,11 +93,11 @@ static inline void semctl_cpu_relax(void)
 SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	struct semctl_map_page *shared;
 	struct semctl_info info;
 	struct semctl_map *map;
 	int saved = errno;
-	int ret;
+	void *shared;
+	int own, ret;
 
 	if (!mapp || page <= 0)
 		return -EINVAL;
@@ -107,19 +116,31 @@ SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 	}
 	shared = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
 		      fd, 0);
-	if (shared == MAP_FAILED) {
-		ret = -errno;
-		free(map);
-		errno = saved;
-		return ret;
-	}
-	map->word = &shared->value;
+	if (shared == MAP_FAILED)
+		goto err_errno;
+	/* Never on 0..2, close-on-exec: see semctl_fd_above_stdio(). */
+	own = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (own < 0)
+		goto err_unmap;
+	map->word = &((struct semctl_map_page *)shared)->value;
 	map->length = (size_t)page;
-	map->max = shared->max;
-	map->fd = fd;
+	map->max = ret ? 0 : info.max;
+	map->fd = own;
 	map->read_acquires = !ret && !(info.flags & SEMCTL_INFO_FD_UNDO);
 	*mapp = map;
+	errno = saved;
 	return 0;
+
+err_unmap:
+	ret = -errno;
+	munmap(shared, (size_t)page);
+	goto err_free;
+err_errno:
+	ret = -errno;
+err_free:
+	free(map);
+	errno = saved;
+	return ret;
 }
 
 SEMCTL_API void semctl_map_destroy(struct semctl_map *map)
@@ -129,6 +150,7 @@ SEMCTL_API void semctl_map_destroy(struct semctl_map *map)
 	if (!map)
 		return;
 	munmap((void *)map->word, map->length);
+	close(map->fd);
 	free(map);
 	errno = saved;
 }
@@ -193,7 +215,7 @@ static int semctl_map_acquire_fast(struct semctl_map *map, uint64_t count,
 {
 	int ret;
 
-	if (!count || count > map->max || (flags & ~fast_flags))
+	if (!count || !map->max || count > map->max || (flags & ~fast_flags))
 		return -EBUSY;
 	ret = semctl_map_take(map, count);
 	if (ret == -EAGAIN && !(flags & SEMCTL_ACQUIRE_TRY))
@@ -310,7 +332,7 @@ SEMCTL_API int semctl_map_release(struct semctl_map *map, uint64_t count,
 
 	if (!map)
 		return -EINVAL;
-	if (!count)
+	if (!count || !map->max)
 		goto kernel;
 	v = atomic_load_explicit(map->word, memory_order_relaxed);
 	while (!(v & SEMCTL_VALUE_KERNEL)) {

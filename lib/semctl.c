@@ -8,9 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "semctl.h"
@@ -71,6 +73,28 @@ static int semctl_dev_ioctl(unsigned long req, void *arg)
 	return ret;
 }
 
+/*
+ * A semaphore fd must never be 0, 1 or 2: a program started with those
+ * closed would take its own output for releases (write(2) is a release).
+ * Move such an fd to the lowest free number from 3, keeping close-on-exec.
+ */
+static int semctl_fd_above_stdio(int fd)
+{
+	int saved = errno;
+	int flags, moved;
+
+	if (fd < 0 || fd > STDERR_FILENO)
+		return fd;
+	flags = fcntl(fd, F_GETFD);
+	moved = fcntl(fd, flags >= 0 && (flags & FD_CLOEXEC) ?
+		      F_DUPFD_CLOEXEC : F_DUPFD, STDERR_FILENO + 1);
+	if (moved < 0)
+		moved = -errno;
+	close(fd);
+	errno = saved;
+	return moved;
+}
+
 SEMCTL_API int semctl_create(const char *name, uint64_t value, uint64_t max,
 			     mode_t mode, unsigned int flags)
 {
@@ -83,7 +107,7 @@ SEMCTL_API int semctl_create(const char *name, uint64_t value, uint64_t max,
 	c.max = max;
 	c.name = (uint64_t)(uintptr_t)name;
 	c.mode = mode;
-	return semctl_dev_ioctl(SEMCTL_IOC_CREATE, &c);
+	return semctl_fd_above_stdio(semctl_dev_ioctl(SEMCTL_IOC_CREATE, &c));
 }
 
 SEMCTL_API int semctl_open(const char *name, unsigned int flags)
@@ -96,7 +120,7 @@ SEMCTL_API int semctl_open(const char *name, unsigned int flags)
 	o.size = sizeof(o);
 	o.flags = flags;
 	o.name = (uint64_t)(uintptr_t)name;
-	return semctl_dev_ioctl(SEMCTL_IOC_OPEN, &o);
+	return semctl_fd_above_stdio(semctl_dev_ioctl(SEMCTL_IOC_OPEN, &o));
 }
 
 SEMCTL_API int semctl_unlink(const char *name)
@@ -150,15 +174,65 @@ SEMCTL_API int semctl_try_acquire(int fd, uint64_t count, unsigned int flags)
 	return semctl_acquire(fd, count, flags | SEMCTL_ACQUIRE_TRY);
 }
 
+/*
+ * The last relative acquire of this thread that a signal interrupted: the
+ * kernel wrote the time left into its argument. Retried with the same
+ * arguments (a loop around -EINTR), the wait goes on with that time left
+ * instead of the full timeout, as a restart would. Initial-exec TLS: no
+ * allocation on first use, even in a dlopen()ed copy of the library.
+ */
+struct semctl_interrupted {
+	const struct timespec *ts;	/* the caller's object, and its value */
+	struct timespec value;
+	uint64_t count;
+	uint64_t left_ns;		/* the kernel's time left */
+	uint64_t since_ns;		/* CLOCK_MONOTONIC at the -EINTR */
+	int fd;
+	unsigned int flags;
+	bool valid;
+};
+
+static __thread struct semctl_interrupted semctl_interrupted
+	__attribute__((tls_model("initial-exec")));
+
+static uint64_t semctl_mono_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * NSEC_PER_SEC + (uint64_t)now.tv_nsec;
+}
+
+/* The time left of this very call interrupted before, if it is a retry. */
+static bool semctl_retry_left(int fd, uint64_t count, unsigned int flags,
+			      const struct timespec *ts, __u64 *timeout_ns)
+{
+	struct semctl_interrupted *last = &semctl_interrupted;
+	uint64_t gone;
+
+	if (!last->valid || last->ts != ts || last->fd != fd ||
+	    last->count != count || last->flags != flags ||
+	    last->value.tv_sec != ts->tv_sec ||
+	    last->value.tv_nsec != ts->tv_nsec)
+		return false;
+	/* The time spent in the signal handler counts too. */
+	gone = semctl_mono_ns() - last->since_ns;
+	*timeout_ns = last->left_ns > gone ? last->left_ns - gone : 0;
+	return true;
+}
+
 SEMCTL_API int semctl_acquire_timeout(int fd, uint64_t count,
 				      unsigned int flags,
 				      const struct timespec *ts)
 {
+	struct semctl_interrupted *last = &semctl_interrupted;
 	struct semctl_acquire a = {
 		.size = sizeof(a),
 		.flags = flags,
 		.count = count,
 	};
+	bool relative;
+	int ret;
 
 	if (ts) {
 		uint64_t sec = (uint64_t)ts->tv_sec;
@@ -174,7 +248,19 @@ SEMCTL_API int semctl_acquire_timeout(int fd, uint64_t count,
 			a.timeout_ns = sec * NSEC_PER_SEC +
 				       (uint64_t)ts->tv_nsec;
 	}
-	return semctl_ioctl(fd, SEMCTL_IOC_ACQUIRE, &a);
+	relative = ts && !(flags & SEMCTL_ACQUIRE_ABSTIME);
+	if (relative)
+		semctl_retry_left(fd, count, flags, ts, &a.timeout_ns);
+	last->valid = false;
+	ret = semctl_ioctl(fd, SEMCTL_IOC_ACQUIRE, &a);
+	if (ret == -EINTR && relative) {
+		*last = (struct semctl_interrupted) {
+			.ts = ts, .value = *ts, .count = count,
+			.left_ns = a.timeout_ns, .since_ns = semctl_mono_ns(),
+			.fd = fd, .flags = flags, .valid = true,
+		};
+	}
+	return ret;
 }
 
 SEMCTL_API int semctl_release(int fd, uint64_t count, uint64_t *previous)

@@ -402,6 +402,7 @@ static bool semctl_sem_grant(struct semctl_sem *sem, u64 *value,
  */
 static void semctl_sem_grant_unlock(struct semctl_sem *sem, u64 value,
 				    struct semctl_wake_batch *batch)
+	__releases(&sem->wait.lock)
 {
 	bool more;
 

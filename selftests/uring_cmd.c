@@ -769,7 +769,10 @@ static void pending_then_leave(struct __test_metadata *_metadata, int fd,
 	}
 	ASSERT_EQ(0, wait_waiters(fd, 0, NULL));
 	/* Units granted while the owner went away come back from task work. */
-	ASSERT_EQ(0, wait_value(fd, FREE_UNITS));
+	ASSERT_EQ(0, wait_value(fd, FREE_UNITS)) {
+		TH_LOG("value %lld of %d, undo %lld", (long long)sem_value(fd),
+		       FREE_UNITS, (long long)sem_undo(fd));
+	}
 	EXPECT_EQ(0, sem_undo(fd));
 	ASSERT_EQ(0, sem_try(fd, FREE_UNITS));
 	ASSERT_EQ(0, sem_release(fd, FREE_UNITS));

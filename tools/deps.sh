@@ -20,10 +20,11 @@ set -euo pipefail
 # clang-19 lld-19 llvm-19
 #                  the clang lint and its tree (bookworm's clang-14 is too old)
 # dpkg-dev         dpkg-source: sparse built from Debian's source
+# libtsan2         ThreadSanitizer: the host model test of lib/map.c
 pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
 	gcc make libc6-dev perl dwarves python3 ca-certificates
 	curl zstd flex bison bc libelf-dev libssl-dev clang-19 lld-19 llvm-19
-	dpkg-dev"
+	dpkg-dev libtsan2"
 
 check=
 if [ "${1:-}" = --check ]; then

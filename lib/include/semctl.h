@@ -3,10 +3,17 @@
  * libsemctl: a small C library over the semctl kernel module.
  *
  * Every function returns a non-negative value on success and a negative
- * errno value on failure; errno is not the error channel (it may be
- * clobbered, it is never the result). There is no global state: every
- * function is safe to call from any thread at any time. The acquire and
- * release paths are one ioctl each and never allocate.
+ * errno value on failure; errno is not the error channel, and every
+ * function leaves it as the caller had it. Every function is safe to call
+ * from any thread at any time; the only state is per thread (below, and
+ * the map's spinning). The acquire and release paths are one system call
+ * each and never allocate.
+ *
+ * A relative semctl_acquire_timeout() (or map) call that a signal ends
+ * with -EINTR, retried by the same thread with the same fd, count, flags
+ * and the same, unchanged timespec object, waits only for the time the
+ * first call had left: a loop around -EINTR ends by the first deadline.
+ * Any other call starts its timeout afresh.
  *
  * The kernel ABI is <linux/semctl.h>, included here; see semctl(7) /
  * Documentation/userspace-api/semctl.rst for the semantics.
@@ -61,8 +68,9 @@ int semctl_poison(int fd);
  * SEMCTL_ACQUIRE_UNDO always make the ioctl; while any open file holds
  * units with undo the kernel keeps the word, so every release pays them
  * back as the fd's would. A map is used by any number
- * of threads; fork() keeps it. semctl_map_destroy() unmaps it and leaves
- * the fd open. semctl_map_create() allocates; the others never do.
+ * of threads; fork() keeps it. The map owns a duplicate of the fd (the
+ * caller may close theirs); semctl_map_destroy() unmaps it and closes the
+ * duplicate. semctl_map_create() allocates; the others never do.
  */
 struct semctl_map;
 

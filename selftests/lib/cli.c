@@ -324,6 +324,111 @@ TEST_F(cli, run_holds_units_while_cmd_runs)
 	EXPECT_EQ(3, query_field(self->fd, Q_VALUE));
 }
 
+/* Bounded wait for @path to exist (a handshake with a child's shell). */
+static bool wait_path(const char *path, int timeout_ms)
+{
+	int i;
+
+	for (i = 0; i < timeout_ms; i++) {
+		if (!access(path, F_OK))
+			return true;
+		sleep_ms(1);
+	}
+	return false;
+}
+
+static void close_stdio(void *arg)
+{
+	(void)arg;
+	close(0);
+	close(1);
+	close(2);
+}
+
+/*
+ * Started with 0..2 closed, run's semaphore fd must not land there: CMD's
+ * output would be write(2) releases.
+ */
+TEST_F(cli, run_with_stdio_closed_releases_nothing)
+{
+	CLI(&self->c, "create", self->name, "--value", "1", "--max",
+	    "9223372036854775807", "--mode", "0600");
+	ASSERT_EQ(0, self->c.status);
+	self->fd = semctl_open(self->name, 0);
+	ASSERT_GE(self->fd, 0);
+	EXPECT_EQ(0, CLI_AS(&self->c, close_stdio, NULL, "run", self->name,
+			    "--", "sh", "-c",
+			    "echo warning: x >&2; echo out; true"));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
+/*
+ * A CMD that closes every inherited fd (close_range, daemons) still holds
+ * its units until it exits: semctl run keeps the open file too.
+ */
+TEST_F(cli, run_holds_units_when_cmd_closes_its_fds)
+{
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "run", self->name, "--", "sh", "-c",
+			 "eval \"exec $SEMCTL_FD>&-\"; exec \"$0\" info --json \"$1\"",
+			 cli_path(), self->name));
+	EXPECT_TRUE(has(self->c.out, "\"value\":0,"));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+}
+
+/* A signal sent to semctl run goes to CMD, and run dies as CMD did. */
+TEST_F(cli, run_passes_signals_to_cmd)
+{
+	char ready[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	snprintf(ready, sizeof(ready), "/tmp/semctl-cli-ready-%d", getpid());
+	unlink(ready);
+	pid = SPAWN("run", self->name, "--", "sh", "-c",
+		    "trap 'exit 42' TERM; : > \"$0\"; while :; do sleep 0.05; done",
+		    ready);
+	ASSERT_GT(pid, 0);
+	/* the trap is set once the file exists */
+	ASSERT_TRUE(wait_path(ready, WAIT_MS));
+	EXPECT_EQ(0, query_field(self->fd, Q_VALUE));
+	ASSERT_EQ(0, kill(pid, SIGTERM));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(42, WEXITSTATUS(status));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	unlink(ready);
+}
+
+/* Killing semctl run itself, even with SIGKILL, leaves CMD the units. */
+TEST_F(cli, run_sigkilled_keeps_the_units_while_cmd_runs)
+{
+	char ready[PATH_MAX], go[PATH_MAX];
+	pid_t pid;
+	int status;
+
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	snprintf(ready, sizeof(ready), "/tmp/semctl-cli-ready-%d", getpid());
+	snprintf(go, sizeof(go), "/tmp/semctl-cli-go-%d", getpid());
+	unlink(ready);
+	unlink(go);
+	pid = SPAWN("run", self->name, "--", "sh", "-c",
+		    ": > \"$0\"; n=0; while [ ! -e \"$1\" ] && [ $n -lt 600 ]; do sleep 0.05; n=$((n+1)); done",
+		    ready, go);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(wait_path(ready, WAIT_MS));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* CMD still runs: nothing came back */
+	EXPECT_EQ(0, query_field(self->fd, Q_VALUE));
+	ASSERT_EQ(0, close(open(go, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 1));
+	unlink(ready);
+	unlink(go);
+}
+
 TEST_F(cli, run_timeout_and_create)
 {
 	char other[64];
@@ -419,30 +524,58 @@ TEST_F_TIMEOUT(cli, parallel_runs_never_exceed_value, 120)
 	unlink(path);
 }
 
+/* read a pid a child's shell wrote to @path, bounded; 0 if none */
+static pid_t read_pid_file(const char *path)
+{
+	char buf[32] = "";
+	int i, f;
+
+	for (i = 0; i < WAIT_MS; i++, sleep_ms(1)) {
+		f = open(path, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		if (read(f, buf, sizeof(buf) - 1) > 0 && strchr(buf, '\n')) {
+			close(f);
+			return (pid_t)atoi(buf);
+		}
+		close(f);
+	}
+	return 0;
+}
+
 TEST_F_TIMEOUT(cli, sigkill_returns_units, 60)
 {
-	pid_t holder, waiter;
+	char pidfile[PATH_MAX], tmp[PATH_MAX + 8];
+	pid_t holder, waiter, cmd;
 	int st;
 
 	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
-	holder = SPAWN("run", "-n", "2", self->name, "--", "sleep", "100");
+	snprintf(pidfile, sizeof(pidfile), "/tmp/semctl-cli-pid-%d", getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
+	unlink(pidfile);
+	holder = SPAWN("run", "-n", "2", self->name, "--", "sh", "-c",
+		       "echo $$ > \"$0\"; mv \"$0\" \"$1\"; exec sleep 100",
+		       tmp, pidfile);
 	ASSERT_GT(holder, 0);
 	ASSERT_TRUE(wait_field(self->fd, Q_VALUE, 0));
 	EXPECT_EQ(2, query_field(self->fd, Q_UNDO_TOTAL));
+	cmd = read_pid_file(pidfile);
+	ASSERT_GT(cmd, 0);
 	/* a second run queues behind it */
 	waiter = SPAWN("run", "-n", "1", self->name, "--", "true");
 	ASSERT_GT(waiter, 0);
 	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
 
-	/* holder is the exec'd CMD itself: kill it the hard way */
-	ASSERT_EQ(0, kill(holder, SIGKILL));
+	/* CMD killed the hard way: run dies of the same signal, units back */
+	ASSERT_EQ(0, kill(cmd, SIGKILL));
 	ASSERT_EQ(holder, waitpid(holder, &st, 0));
-	EXPECT_TRUE(WIFSIGNALED(st));
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
 	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+	unlink(pidfile);
 }
 
 TEST_F(cli, poisoned)

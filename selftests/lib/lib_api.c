@@ -5,6 +5,7 @@
  */
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/time.h>
 
 #include "lib_test.h"
 
@@ -36,6 +37,53 @@ TEST(create_anonymous)
 	EXPECT_EQ(SEMCTL_VALUE_MAX, in.max);
 	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
+}
+
+/*
+ * With 0, 1 and 2 closed, a semaphore fd must not take their place: the
+ * program's own output would be write(2) releases.
+ */
+TEST(semaphore_fds_never_take_stdio_numbers)
+{
+	char name[64];
+	pid_t pid;
+	int status;
+
+	uniq_name(name, sizeof(name), "stdio");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int named, opened, anon, flags;
+
+		close(0);
+		close(1);
+		close(2);
+		named = semctl_create(name, 1, 9, 0600, SEMCTL_CREATE_EXCL);
+		if (named < 3)
+			_exit(10);
+		opened = semctl_open(name, SEMCTL_FD_NOCLOEXEC);
+		if (opened < 3)
+			_exit(11);
+		anon = semctl_create(NULL, 1, 9, 0600, 0);
+		if (anon < 3)
+			_exit(12);
+		/* close-on-exec as asked: default on, NOCLOEXEC off */
+		flags = fcntl(named, F_GETFD);
+		if (flags < 0 || !(flags & FD_CLOEXEC))
+			_exit(13);
+		flags = fcntl(opened, F_GETFD);
+		if (flags < 0 || (flags & FD_CLOEXEC))
+			_exit(14);
+		if (fcntl(0, F_GETFD) >= 0 || fcntl(1, F_GETFD) >= 0 ||
+		    fcntl(2, F_GETFD) >= 0)
+			_exit(15);
+		semctl_unlink(name);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	semctl_unlink(name);
 }
 
 TEST(create_open_unlink)
@@ -372,6 +420,71 @@ TEST(eintr_without_sa_restart)
 	EXPECT_EQ(0, query_field(a.fd, Q_WAITERS));
 	EXPECT_EQ(0, query_field(a.fd, Q_VALUE));
 	close(a.fd);
+}
+
+static atomic_int ticks;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&ticks, 1);
+}
+
+/*
+ * ITIMER_REAL every 5 ms without SA_RESTART, a 50 ms acquire retried while
+ * it fails with -EINTR: the retries continue the first call's timeout, so
+ * the loop times out near 50 ms instead of never. @use_map: the same
+ * through a map's slow path.
+ */
+static void retried_timeout(struct __test_metadata *_metadata, bool use_map)
+{
+	struct itimerval every5ms = {
+		.it_interval = { .tv_usec = 5000 },
+		.it_value = { .tv_usec = 5000 },
+	}, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	const struct timespec ts = { .tv_nsec = 50 * 1000000L };
+	struct semctl_map *map = NULL;
+	uint64_t t0, elapsed_ms;
+	int fd, ret, tries = 0;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	fd = semctl_create(NULL, 0, 1, 0600, 0);
+	ASSERT_GE(fd, 0);
+	if (use_map)
+		ASSERT_EQ(0, semctl_map_create(fd, &map));
+	atomic_store(&ticks, 0);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every5ms, NULL));
+	do {
+		ret = use_map ? semctl_map_acquire_timeout(map, 1, 0, &ts) :
+				semctl_acquire_timeout(fd, 1, 0, &ts);
+		tries++;
+	} while (ret == -EINTR &&
+		 now_ns(CLOCK_MONOTONIC) - t0 < 5 * NSEC_PER_SEC);
+	setitimer(ITIMER_REAL, &off, NULL);
+	elapsed_ms = (now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_MSEC;
+	TH_LOG("%d calls, %d signals, %llu ms", tries, atomic_load(&ticks),
+	       (unsigned long long)elapsed_ms);
+	EXPECT_EQ(-ETIMEDOUT, ret);
+	EXPECT_GE(elapsed_ms, 50);
+	EXPECT_LT(elapsed_ms, 1000);
+	/* a fresh call (other flags) starts a full timeout again */
+	t0 = now_ns(CLOCK_MONOTONIC);
+	EXPECT_EQ(-ETIMEDOUT, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_GE((now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_MSEC, 50);
+	semctl_map_destroy(map);
+	close(fd);
+}
+
+TEST(retry_after_eintr_continues_the_timeout)
+{
+	retried_timeout(_metadata, false);
+}
+
+TEST(map_retry_after_eintr_continues_the_timeout)
+{
+	retried_timeout(_metadata, true);
 }
 
 TEST(poison)

@@ -44,14 +44,77 @@ TEST(create_needs_a_writable_semaphore_fd)
 	semctl_map_destroy(map);
 
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
-	EXPECT_EQ(fd, semctl_map_fd(map));
+	/* the map's own duplicate, of the same open file */
+	EXPECT_LT(2, semctl_map_fd(map));
+	EXPECT_NE(fd, semctl_map_fd(map));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(semctl_map_fd(map), F_GETFD) & FD_CLOEXEC);
 	semctl_map_destroy(map);
-	/* destroy leaves the fd open */
+	/* destroy leaves the caller's fd open */
 	EXPECT_EQ(0, semctl_try_acquire(fd, 1, 0));
 	close(undo);
 	close(ro);
 	close(fd);
 	EXPECT_EQ(0, semctl_unlink(name));
+}
+
+/*
+ * The caller may close its fd while the map lives: the map's slow paths
+ * use its own duplicate, never a number another file took meanwhile.
+ */
+TEST(map_owns_its_fd)
+{
+	struct semctl_map *map;
+	char name[64], byte;
+	int fd, holder, pfd[2];
+
+	uniq_name(name, sizeof(name), "map-own");
+	fd = semctl_create(name, 1, 4, 0600, SEMCTL_CREATE_EXCL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, semctl_map_create(fd, &map));
+	/* units held with undo keep the word in the kernel: slow releases */
+	holder = semctl_open(name, 0);
+	ASSERT_GE(holder, 0);
+	ASSERT_EQ(0, semctl_acquire(holder, 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, pipe2(pfd, O_NONBLOCK | O_CLOEXEC));
+	EXPECT_EQ(0, semctl_map_release(map, 1, NULL));
+	EXPECT_EQ(-1, read(pfd[0], &byte, 1));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(1, query_field(holder, Q_VALUE));
+	semctl_map_destroy(map);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(holder);
+	EXPECT_EQ(0, semctl_unlink(name));
+}
+
+/*
+ * The page's copy of the maximum is writable by every process that maps
+ * it: a wrong one there must neither let a release pass the real maximum
+ * (the kernel would cap the word: units lost) nor refuse a valid one.
+ */
+TEST(map_ignores_the_maximum_in_the_page)
+{
+	struct semctl_map *map;
+	_Atomic uint64_t *page;
+	int fd;
+
+	fd = semctl_create(NULL, 2, 2, 0600, 0);
+	ASSERT_GE(fd, 0);
+	page = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
+		    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, (void *)page);
+	atomic_store(&page[1], UINT64_MAX / 2);
+	ASSERT_EQ(0, semctl_map_create(fd, &map));
+	EXPECT_EQ(-EOVERFLOW, semctl_map_release(map, 1, NULL));
+	EXPECT_EQ(2, query_field(fd, Q_VALUE));
+	EXPECT_EQ(0, semctl_map_acquire(map, 2, 0));
+	atomic_store(&page[1], 1);
+	EXPECT_EQ(0, semctl_map_release(map, 2, NULL));
+	EXPECT_EQ(2, query_field(fd, Q_VALUE));
+	semctl_map_destroy(map);
+	munmap((void *)page, (size_t)sysconf(_SC_PAGESIZE));
+	close(fd);
 }
 
 TEST(same_results_as_the_fd_calls)

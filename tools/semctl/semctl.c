@@ -13,10 +13,11 @@
  *   semctl run NAME [-n N] [--timeout S] [--create VALUE] -- CMD [ARGS...]
  *
  * `run` acquires with SEMCTL_ACQUIRE_UNDO on an fd opened with
- * SEMCTL_FD_NOCLOEXEC and then execs CMD in place: CMD itself holds the
- * open file, so the units come back exactly when the last process holding
- * it exits, however it dies (SIGKILL included), and never while CMD still
- * runs. See man/man1/semctl.1 for the reasoning and the exit statuses.
+ * SEMCTL_FD_NOCLOEXEC, then forks CMD, which inherits the fd, and waits:
+ * the units are recorded on the open file, which both hold, so they come
+ * back only when both are gone, however either dies (SIGKILL included). A
+ * CMD that closes its inherited fds cannot give them back early, and
+ * killing semctl cannot either while CMD runs. See man/man1/semctl.1.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,8 +29,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -654,13 +659,92 @@ static int cmd_poison(int argc, char **argv)
 	return 0;
 }
 
+/* Signals sent to semctl run that CMD should get instead. */
+static const int run_forwarded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+};
+
+static void run_signal_set(sigset_t *set)
+{
+	unsigned int i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(run_forwarded) / sizeof(run_forwarded[0]); i++)
+		sigaddset(set, run_forwarded[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+/*
+ * The child: CMD, with the signal mask semctl run started with. An exec
+ * failure's errno goes back through @report (close-on-exec: a successful
+ * exec closes it empty).
+ */
+static void run_exec(char **argv, const sigset_t *old_mask, int report)
+{
+	int err;
+
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(report, &err, sizeof(err)) < 0)
+		err = 0;
+	_exit(err == ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_FAILED);
+}
+
+/*
+ * Wait for CMD, passing on the signals somebody sends us (a terminal's
+ * signals reach CMD's process group by themselves: si_code says who sent
+ * it). Return: CMD's wait status.
+ */
+static int run_wait(pid_t child, const sigset_t *set)
+{
+	siginfo_t info;
+	int status, sig;
+
+	for (;;) {
+		pid_t pid = waitpid(child, &status, WNOHANG);
+
+		if (pid == child)
+			return status;
+		if (pid < 0 && errno != EINTR)
+			return W_EXITCODE(EX_OSERR, 0);
+		sig = sigwaitinfo(set, &info);
+		if (sig < 0 || sig == SIGCHLD)
+			continue;
+		if (info.si_code <= 0)	/* SI_USER, SI_QUEUE, SI_TKILL */
+			kill(child, sig);
+	}
+}
+
+/* Exit as CMD did: its status, or its signal (without a core of ours). */
+static int run_exit_as(int status)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t set;
+
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (!WIFSIGNALED(status))
+		return EX_SOFTWARE;
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(WTERMSIG(status), SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, WTERMSIG(status));
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(WTERMSIG(status));
+	return 128 + WTERMSIG(status);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct take_opts o = { 0 };
 	const unsigned int fdflags = SEMCTL_FD_NOCLOEXEC;
+	sigset_t set, old_mask;
+	int fd, ret, err, report[2];
 	const char *name;
 	char fdstr[16];
-	int fd, ret;
+	pid_t child;
+	ssize_t n;
 
 	ret = parse_take("run", argc, argv, &o, true, true);
 	if (ret)
@@ -680,17 +764,37 @@ static int cmd_run(int argc, char **argv)
 	if (ret < 0)
 		return fail("run", name, ret);
 
-	/*
-	 * Exec in place. The units are recorded on the open file, which CMD
-	 * now holds (and whatever it forks without closing SEMCTL_FD): they
-	 * return when the last holder exits, however it exits.
-	 */
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
 	setenv("SEMCTL_FD", fdstr, 1);
-	execvp(argv[optind], &argv[optind]);
-	ret = errno;
-	msg("run: %s: %s", argv[optind], strerror(ret));
-	return ret == ENOENT ? EXIT_EXEC_NOTFOUND : EXIT_EXEC_FAILED;
+	/* An inherited SIG_IGN would reap CMD before we could wait for it. */
+	signal(SIGCHLD, SIG_DFL);
+	run_signal_set(&set);
+	if (pipe2(report, O_CLOEXEC) < 0 ||
+	    sigprocmask(SIG_BLOCK, &set, &old_mask) < 0) {
+		msg("run: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	child = fork();
+	if (child < 0) {
+		msg("run: fork: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	if (child == 0) {
+		close(report[0]);
+		run_exec(&argv[optind], &old_mask, report[1]);
+	}
+	close(report[1]);
+	do
+		n = read(report[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	ret = run_wait(child, &set);
+	if (n == sizeof(err))
+		msg("run: %s: %s", argv[optind], strerror(err));
+	/* CMD is gone: our close gives the units back unless a child of its
+	 * still holds the open file. */
+	close(fd);
+	return run_exit_as(ret);
 }
 
 static const struct subcommand subcommands[] = {
@@ -733,11 +837,13 @@ static const struct subcommand subcommands[] = {
 	  "name. Needs write permission; poisoning twice is not an error.\n" },
 	{ "run", cmd_run,
 	  "NAME [-n N] [--timeout S] [--create VALUE] [-E STATUS] -- CMD [ARGS...]",
-	  "Take N units with undo, then exec CMD holding them. They come back\n"
-	  "when CMD exits or dies (even by SIGKILL), and not before: CMD\n"
-	  "inherits the semaphore fd (its number is in $SEMCTL_FD), so any\n"
-	  "background child of CMD that keeps it also keeps the units.\n"
-	  "Exits with CMD's status; 126/127 if CMD cannot be executed.\n\n"
+	  "Take N units with undo, then run CMD holding them, and wait for it.\n"
+	  "They come back when CMD exits or dies, and not before: semctl and\n"
+	  "CMD both hold the semaphore fd (its number is in $SEMCTL_FD), so\n"
+	  "neither CMD closing its fds nor semctl being killed ends the hold;\n"
+	  "a background child of CMD that keeps the fd keeps the units too.\n"
+	  "Signals sent to semctl are passed to CMD. Exits with CMD's status\n"
+	  "(dies of CMD's signal); 126/127 if CMD cannot be executed.\n\n"
 	  "  -n, --count N     units (default 1)\n"
 	  "  -t, --timeout S   give up after S seconds\n"
 	  "  -c, --create VALUE\n"

@@ -103,6 +103,17 @@ else
 	tail -n 3 "$cache/selftests-build.log"
 fi
 
+step "host: lib/map.c against a model of the kernel (plain and ThreadSanitizer)"
+host_tests=PASS
+if make -s -C "$top/selftests/lib" TOP="$top" host-tests \
+	>"$cache/host-tests.log" 2>&1; then
+	grep -E '^(not )?ok ' "$cache/host-tests.log" || true
+else
+	cat "$cache/host-tests.log"
+	host_tests=FAIL
+	overall=1
+fi
+
 total_pass=0 total_fail=0 total_skip=0
 mkdir -p "$cache/check"
 for s in $kernels; do
@@ -149,6 +160,7 @@ done
 step "summary"
 echo "semctl: lint: $lint"
 [ $selftests = PASS ] || echo "semctl: selftests build: FAIL (log: $cache/selftests-build.log)"
+echo "semctl: host model test of lib/map.c: $host_tests"
 for s in $kernels; do
 	# A kernel that failed before any test ran still counts as one failure.
 	[ "${result[$s]}" = PASS ] || [ -n "${count[$s]:-}" ] || total_fail=$((total_fail + 1))
@@ -162,5 +174,6 @@ for s in $kernels; do
 done
 [ $lint = PASS ] || total_fail=$((total_fail + 1))
 [ $selftests = PASS ] || total_fail=$((total_fail + 1))
+[ $host_tests = PASS ] || total_fail=$((total_fail + 1))
 echo "semctl: $total_pass passed, $total_fail failed, $total_skip skipped"
 exit $overall
