@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make bench` / `make bench-smoke`: semctl against its peers, in QEMU.
 #
-#   bench/run.sh [--smoke] [--kernels "6.1 6.12"] [--out DIR] [-- BENCH-ARGS]
+#   bench/run.sh [--smoke] [--kernels "6.1 6.12 newest"] [--out DIR] [-- BENCH-ARGS]
 #   bench/run.sh --perf [--kernels ...]   perf profile of the uncontended pair
 #                                          -> DIR/perf-<kernel>.txt
 #
@@ -52,7 +52,10 @@ make -s -C bench || die "bench/semctl-bench did not build"
 status=0
 ran=()
 for k in $kernels; do
-	case $k in 6.1|6.12) ;; *) die "unknown kernel series '$k' (6.1 or 6.12)" ;; esac
+	case $k in
+	newest|[0-9]*.[0-9]*) ;;
+	*) die "unknown kernel series '$k' (6.1, 6.12, X.Y or newest)" ;;
+	esac
 	log "building semctl.ko for $k"
 	# A private copy: others may rebuild .cache/build/<k> meanwhile.
 	mkdir -p "$work/$k"
