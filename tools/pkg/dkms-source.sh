@@ -4,8 +4,8 @@
 #   tools/pkg/dkms-source.sh DEST [VERSION]
 #
 # DEST gets dkms.conf (PACKAGE_VERSION set to VERSION, default: the VERSION
-# file), VERSION, Kbuild, module/ (sources and Kbuild only, no build
-# products) and uapi/linux/semctl.h. Used by `make dkms-install` and by
+# file), VERSION, Kbuild, module/ (sources, Kbuild, probe.sh and probes/,
+# no build products) and uapi/linux/semctl.h. Used by `make dkms-install` and by
 # debian/rules for the semctl-dkms package (which leaves dkms.conf to
 # dh_dkms: pass --no-conf).
 set -euo pipefail
@@ -19,9 +19,12 @@ fi
 dest=${1:?usage: dkms-source.sh [--no-conf] DEST [VERSION]}
 version=${2:-$(cat "$top/VERSION")}
 
-install -d "$dest/module" "$dest/uapi/linux"
+install -d "$dest/module/probes" "$dest/uapi/linux"
 install -m 644 "$top/Kbuild" "$top/VERSION" "$dest/"
 install -m 644 "$top/module/Kbuild" "$dest/module/"
+# The compile probes module/Kbuild runs against each kernel (compat.h).
+install -m 755 "$top/module/probe.sh" "$dest/module/"
+install -m 644 "$top"/module/probes/*.c "$dest/module/probes/"
 for f in "$top"/module/*.[ch]; do
 	case ${f##*/} in
 	*.mod.c|compat-probes.h) continue ;;	# build products
