@@ -256,6 +256,44 @@ TEST_F(cli, json_parses)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 }
 
+/*
+ * Names are bytes: ls escapes C1 controls (U+0080..U+009F, which terminals
+ * obey) and bytes that are not UTF-8, and aligns on what it printed;
+ * --json stays valid JSON (U+FFFD for a byte that is not UTF-8).
+ */
+TEST_F(cli, odd_bytes_in_names)
+{
+	char name[96], line[256];
+	const char *p;
+	int fd;
+
+	/* U+00E9 passes, U+0085 (NEL) is escaped, 0xff is not UTF-8 */
+	snprintf(name, sizeof(name), "%s-\xc3\xa9\xc2\x85\xff", self->name);
+	fd = semctl_create(name, 1, 1, 0600, SEMCTL_CREATE_EXCL);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(0, CLI(&self->c, "ls"));
+	snprintf(line, sizeof(line), "%s-\xc3\xa9\\xc2\\x85\\xff ", self->name);
+	p = strstr(self->c.out, line);
+	EXPECT_TRUE(p != NULL);
+	EXPECT_FALSE(has(self->c.out, "\xc2\x85"));
+	EXPECT_EQ(0, CLI(&self->c, "ls", "--json"));
+	snprintf(line, sizeof(line), "\"name\":\"%s-\xc3\xa9\xc2\x85\\ufffd\"",
+		 self->name);
+	EXPECT_TRUE(has(self->c.out, line));
+	if (!system("command -v python3 >/dev/null 2>&1")) {
+		char cmd[512];
+		int st;
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s ls --json | python3 -c 'import json,sys; json.load(sys.stdin)'",
+			 cli_path());
+		st = system(cmd);
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	close(fd);
+	semctl_unlink(name);
+}
+
 TEST_F(cli, bad_names)
 {
 	char longname[SEMCTL_NAME_MAX + 2];

@@ -164,6 +164,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 /* Seconds with an optional fraction: "5", "0.25", "1.000000001". */
 static bool parse_seconds(const char *s, struct timespec *ts)
 {
+	/* The longest time_t, 32 or 64 bits: longer waits saturate there. */
+	const uint64_t time_max = (UINT64_C(1) << (sizeof(time_t) * 8 - 1)) - 1;
 	uint64_t sec = 0;
 	long nsec = 0, scale = NSEC_PER_SEC / 10;
 	const char *p = s;
@@ -183,6 +185,10 @@ static bool parse_seconds(const char *s, struct timespec *ts)
 	}
 	if (*p)
 		return false;
+	if (sec > time_max) {
+		sec = time_max;
+		nsec = NSEC_PER_SEC - 1;
+	}
 	ts->tv_sec = (time_t)sec;
 	ts->tv_nsec = nsec;
 	return true;
@@ -220,32 +226,98 @@ static int bad_usage(const char *cmd, const char *fmt, ...)
 
 /* ---- output helpers ---------------------------------------------------- */
 
-/* A name for a terminal: control bytes and backslash escaped. */
-static void print_name(FILE *f, const char *s)
+/*
+ * The length of the valid UTF-8 sequence at @s and its code point, or 0
+ * for a byte that starts none (overlong forms and surrogates included).
+ */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len, i;
+	uint32_t c;
 
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
 	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
 }
 
-/* A JSON string; bytes >= 0x80 pass through (names are taken as UTF-8). */
-static void print_json_string(FILE *f, const char *s)
+/*
+ * A name for a terminal: C0 and C1 controls, DEL, backslash and bytes
+ * that are not UTF-8 are escaped as \xNN. Return: the columns printed,
+ * one per character (wide characters are not told apart).
+ */
+static int print_name(FILE *f, const char *name)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *s = (const unsigned char *)name;
+	int columns = 0;
+	uint32_t cp;
+	size_t len, i;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
+	while (*s) {
+		len = utf8_next(s, &cp);
+		if (len && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
+		    !(cp >= 0x80 && cp < 0xa0)) {
+			fwrite(s, 1, len, f);
+			columns++;
+		} else {
+			for (i = 0; i < (len ? len : 1); i++) {
+				fprintf(f, "\\x%02x", s[i]);
+				columns += 4;
+			}
+		}
+		s += len ? len : 1;
+	}
+	return columns;
+}
+
+/*
+ * A JSON string (RFC 8259): valid UTF-8 passes through, controls are
+ * \u-escaped, and a byte that is not UTF-8 becomes U+FFFD, so that the
+ * output is always valid JSON (the name itself is in the bytes ls shows).
+ */
+static void print_json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	size_t len;
+
+	fputc('"', f);
+	while (*s) {
+		len = utf8_next(s, &cp);
+		if (!len) {
+			fputs("\\ufffd", f);
+			s++;
+			continue;
+		}
+		if (cp == '"' || cp == '\\')
+			fprintf(f, "\\%c", (int)cp);
+		else if (cp < 0x20 || cp == 0x7f)
+			fprintf(f, "\\u%04x", (unsigned int)cp);
 		else
-			fputc(c, f);
+			fwrite(s, 1, len, f);
+		s += len;
 	}
 	fputc('"', f);
 }
@@ -422,9 +494,8 @@ static int cmd_ls(int argc, char **argv)
 				fputs(first ? "\n  " : ",\n  ", stdout);
 				print_info_json(stdout, &e[i]);
 			} else {
-				int w = (int)strlen(e[i].name);
+				int w = print_name(stdout, e[i].name);
 
-				print_name(stdout, e[i].name);
 				format_owner(owner, sizeof(owner), e[i].uid,
 					     e[i].gid);
 				printf("%*s %10" PRIu64 " %10" PRIu64 " %8"
