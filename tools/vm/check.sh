@@ -103,7 +103,7 @@ else
 	tail -n 3 "$cache/selftests-build.log"
 fi
 
-step "host: lib/map.c against a model of the kernel (plain and ThreadSanitizer)"
+step "host: lib/map.c against a model of the kernel (plain, ThreadSanitizer); semctl.pc of an install"
 host_tests=PASS
 if make -s -C "$top/selftests/lib" TOP="$top" host-tests \
 	>"$cache/host-tests.log" 2>&1; then
