@@ -294,6 +294,26 @@ TEST_F(cli, odd_bytes_in_names)
 	semctl_unlink(name);
 }
 
+static void stdout_to_full(void *arg)
+{
+	int full = open("/dev/full", O_WRONLY);
+
+	(void)arg;
+	dup2(full, 1);
+}
+
+/* Output that cannot be written is a failure (74), as in coreutils. */
+TEST_F(cli, write_errors_fail)
+{
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	EXPECT_EQ(74, CLI_AS(&self->c, stdout_to_full, NULL, "ls"));
+	EXPECT_TRUE(has(self->c.err, "write error"));
+	EXPECT_EQ(74, CLI_AS(&self->c, stdout_to_full, NULL, "info", "--json",
+			     self->name));
+	EXPECT_EQ(74, CLI_AS(&self->c, stdout_to_full, NULL, "--help"));
+	EXPECT_EQ(0, CLI(&self->c, "ls"));
+}
+
 TEST_F(cli, bad_names)
 {
 	char longname[SEMCTL_NAME_MAX + 2];

@@ -53,6 +53,7 @@
 #define EX_SOFTWARE		70
 #define EX_OSERR		71
 #define EX_CANTCREAT		73	/* already exists */
+#define EX_IOERR		74	/* output could not be written */
 #define EX_NOPERM		77	/* permission denied */
 #define EXIT_EXEC_FAILED	126
 #define EXIT_EXEC_NOTFOUND	127
@@ -944,9 +945,29 @@ static int main_usage(FILE *f)
 	return 0;
 }
 
+/*
+ * What was printed must have reached its file, as coreutils' close_stdout
+ * checks: a full disk or a closed pipe is a failure, not a success. The
+ * units of `run` are not at stake here: its CMD has exited by now.
+ */
+static void check_stdout(void)
+{
+	bool failed = ferror(stdout);
+
+	if (fclose(stdout) && errno != EBADF)
+		failed = true;
+	if (failed) {
+		fprintf(stderr, "%s: write error: %s\n", prog,
+			errno ? strerror(errno) : "output failed");
+		_exit(EX_IOERR);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
+
+	atexit(check_stdout);
 
 	if (argc < 2) {
 		main_usage(stderr);
