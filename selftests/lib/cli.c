@@ -90,6 +90,8 @@ static int run_cli_hook(struct capture *c, pre_exec_fn hook, void *arg,
 	run_cli_hook((c), (hook), (arg), \
 		     (const char *const[]){ __VA_ARGS__, NULL })
 
+static void become_nobody(void *arg);
+
 static bool has(const char *hay, const char *needle)
 {
 	return strstr(hay, needle) != NULL;
@@ -205,8 +207,13 @@ TEST_F(cli, lifecycle)
 			 "--mode", "0640"));
 	EXPECT_EQ(73, CLI(&self->c, "create", self->name, "--exclusive"));
 	EXPECT_TRUE(has(self->c.err, "already exists"));
-	/* without --exclusive an existing name is left as it is */
-	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "5"));
+	/* without --exclusive the same semaphore again is fine... */
+	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "2",
+			 "--mode", "0640"));
+	/* ...another one is said and fails, and the name is left as it is */
+	EXPECT_EQ(73, CLI(&self->c, "create", self->name, "--value", "5"));
+	EXPECT_TRUE(has(self->c.err, "not as asked"));
+	EXPECT_TRUE(has(self->c.err, "max 2"));
 
 	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
 	EXPECT_TRUE(has(self->c.out, "value:      2"));
@@ -303,6 +310,25 @@ static void stdout_to_full(void *arg)
 }
 
 /* Output that cannot be written is a failure (74), as in coreutils. */
+/*
+ * Name squatting: nobody creates the name first, with a maximum of 1 and
+ * mode 0666; root's README create must not quietly accept that one.
+ */
+TEST_F(cli, create_finds_a_squatted_name)
+{
+	EXPECT_EQ(0, CLI_AS(&self->c, become_nobody, NULL, "create",
+			    self->name, "--value", "0", "--max", "1", "--mode",
+			    "0666"));
+	EXPECT_EQ(73, CLI(&self->c, "create", self->name, "--value", "2"));
+	EXPECT_TRUE(has(self->c.err, "already exists, and not as asked"));
+	EXPECT_TRUE(has(self->c.err, "nobody"));
+	/* --exclusive fails on it too; rm by root (CAP_IPC_OWNER) clears it */
+	EXPECT_EQ(73, CLI(&self->c, "create", self->name, "--value", "2",
+			  "--exclusive"));
+	EXPECT_EQ(0, CLI(&self->c, "rm", self->name));
+	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "2"));
+}
+
 TEST_F(cli, write_errors_fail)
 {
 	ASSERT_GE(make_sem(_metadata, self, "1"), 0);

@@ -374,6 +374,32 @@ static int usage_of(const struct subcommand *sc, FILE *f)
 
 #define OPT_HELP	{ "help", no_argument, NULL, 'h' }
 
+/*
+ * Open-or-create found a name: if it is not the semaphore asked for (its
+ * owner, maximum or mode differ), say so and fail, for somebody else may
+ * have created it first to control it (name squatting). Its value is not
+ * compared: units in use change it. Return: 0 or EX_CANTCREAT.
+ */
+static int existing_differs(int fd, const char *name, uint64_t max,
+			    mode_t mode)
+{
+	struct semctl_info info;
+	char owner[160];
+
+	if (semctl_query(fd, &info) < 0)
+		return 0;	/* no read right: it was not ours to create */
+	if (info.uid == (uint32_t)geteuid() && info.max == max &&
+	    info.mode == (uint32_t)mode)
+		return 0;
+	format_owner(owner, sizeof(owner), info.uid, info.gid);
+	msg("create: '%s' already exists, and not as asked: owner %s, max %"
+	    PRIu64 ", mode %04o (asked: yours, max %" PRIu64 ", mode %04o); "
+	    "left as it is (--exclusive fails on any existing name)",
+	    name, owner, (uint64_t)info.max, (unsigned int)info.mode, max,
+	    (unsigned int)mode);
+	return EX_CANTCREAT;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -387,7 +413,7 @@ static int cmd_create(int argc, char **argv)
 	bool have_max = false;
 	unsigned int flags = 0;
 	mode_t mode = 0600;
-	int c, fd;
+	int c, fd, ret;
 
 	while ((c = getopt_long(argc, argv, "v:m:M:xh", opts, NULL)) != -1) {
 		switch (c) {
@@ -429,8 +455,9 @@ static int cmd_create(int argc, char **argv)
 	fd = semctl_create(argv[optind], value, max, mode, flags);
 	if (fd < 0)
 		return fail("create", argv[optind], fd);
+	ret = existing_differs(fd, argv[optind], max, mode);
 	close(fd);
-	return 0;
+	return ret;
 }
 
 static int cmd_rm(int argc, char **argv)
