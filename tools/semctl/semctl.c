@@ -40,8 +40,8 @@
 
 #include <semctl.h>
 
-#ifndef SEMCTL_CLI_VERSION
-#define SEMCTL_CLI_VERSION	"1.0"
+#ifndef SEMCTL_CLI_VERSION	/* the VERSION file, from the Makefile */
+#define SEMCTL_CLI_VERSION	"unknown"
 #endif
 
 /* Exit statuses (sysexits.h values, as flock(1) uses them). */
