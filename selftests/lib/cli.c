@@ -329,6 +329,27 @@ TEST_F(cli, create_finds_a_squatted_name)
 	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "2"));
 }
 
+/* Errors say which argument is wrong and why. */
+TEST_F(cli, messages_name_the_problem)
+{
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	EXPECT_EQ(65, CLI(&self->c, "run", self->name, "-n", "3", "--",
+			  "true"));
+	EXPECT_TRUE(has(self->c.err, "--count 3 is above the semaphore's maximum 2"));
+	EXPECT_EQ(65, CLI(&self->c, "acquire", self->name, "-n", "3"));
+	EXPECT_TRUE(has(self->c.err, "--count 3 is above"));
+	EXPECT_EQ(65, CLI(&self->c, "create", ""));
+	EXPECT_TRUE(has(self->c.err, "the name is empty"));
+	/* a release refused while units held with undo will come back */
+	ASSERT_EQ(0, semctl_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+	ASSERT_EQ(0, semctl_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
+	EXPECT_EQ(0, CLI(&self->c, "release", self->name));
+	EXPECT_EQ(65, CLI(&self->c, "release", self->name));
+	EXPECT_TRUE(has(self->c.err, "1 more would exceed the maximum 2 (value 2)"));
+	EXPECT_TRUE(has(self->c.err, "held with undo come back by themselves"));
+}
+
 TEST_F(cli, write_errors_fail)
 {
 	ASSERT_GE(make_sem(_metadata, self, "1"), 0);

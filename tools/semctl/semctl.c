@@ -80,11 +80,52 @@ static void msg(const char *fmt, ...)
  * Turn a library error into a message and an exit status. @what is the
  * operation, @name the semaphore (NULL for device-wide operations).
  */
+/*
+ * What a failing acquire or release asked for, so that EINVAL and
+ * EOVERFLOW can say which argument is wrong (fail() reads it).
+ */
+static struct {
+	int fd;			/* the semaphore, or -1 */
+	uint64_t count;
+} failing = { .fd = -1 };
+
+/* Why a name is refused, or NULL when it looks valid. */
+static const char *name_problem(const char *name)
+{
+	const unsigned char *p;
+
+	if (!name)
+		return NULL;
+	if (!*name)
+		return "the name is empty";
+	if (strlen(name) > SEMCTL_NAME_MAX)
+		return NULL;	/* ENAMETOOLONG says it */
+	for (p = (const unsigned char *)name; *p; p++) {
+		if (*p == '/')
+			return "a name may not contain '/'";
+		if (*p < 0x20 || *p == 0x7f)
+			return "a name may not contain control characters";
+	}
+	return NULL;
+}
+
 static int fail(const char *what, const char *name, int err)
 {
 	const char *n = name ? name : "";
 	const char *sep = name ? ": " : "";
+	struct semctl_info info;
+	const char *problem;
+	bool known;
 
+	/* A write-only descriptor cannot query: ask through a read one. */
+	known = failing.fd >= 0 && semctl_query(failing.fd, &info) == 0;
+	if (!known && failing.fd >= 0 && name) {
+		int rfd = semctl_open(name, SEMCTL_OPEN_READ);
+
+		known = rfd >= 0 && semctl_query(rfd, &info) == 0;
+		if (rfd >= 0)
+			close(rfd);
+	}
 	switch (err) {
 	case -ENODEV:
 		msg("%s: %s does not exist: the semctl kernel module is not loaded",
@@ -117,8 +158,17 @@ static int fail(const char *what, const char *name, int err)
 		    SEMCTL_NAME_MAX);
 		return EX_DATAERR;
 	case -EOVERFLOW:
-		msg("%s: %s%swould exceed the semaphore's maximum; nothing released",
-		    what, n, sep);
+		if (!known) {
+			msg("%s: %s%swould exceed the semaphore's maximum; nothing released",
+			    what, n, sep);
+			return EX_DATAERR;
+		}
+		msg("%s: %s%s%" PRIu64 " more would exceed the maximum %" PRIu64
+		    " (value %" PRIu64 "); nothing released%s", what, n, sep,
+		    failing.count, (uint64_t)info.max, (uint64_t)info.value,
+		    info.undo_total ?
+		    ": units held with undo come back by themselves when their holders close, and need no release" :
+		    "");
 		return EX_DATAERR;
 	case -ENOTTY:
 		msg("%s: %s%sthe loaded semctl module does not support this (too old?)",
@@ -137,8 +187,18 @@ static int fail(const char *what, const char *name, int err)
 		    what, n, sep);
 		return EX_UNAVAILABLE;
 	case -EINVAL:
-		msg("%s: %s%sinvalid argument (name: 1..%d bytes without '/'; count: 1..max)",
-		    what, n, sep, SEMCTL_NAME_MAX);
+		problem = name_problem(name);
+		if (problem) {
+			msg("%s: '%s': %s", what, n, problem);
+		} else if (known && failing.count > info.max) {
+			msg("%s: %s%s--count %" PRIu64
+			    " is above the semaphore's maximum %" PRIu64
+			    " (it could never be served)", what, n, sep,
+			    failing.count, (uint64_t)info.max);
+		} else {
+			msg("%s: %s%sinvalid argument (name: 1..%d bytes without '/'; count: 1..max)",
+			    what, n, sep, SEMCTL_NAME_MAX);
+		}
 		return EX_DATAERR;
 	default:
 		msg("%s: %s%s%s", what, n, sep, strerror(-err));
@@ -709,11 +769,15 @@ static int cmd_acquire(int argc, char **argv)
 		return fail("acquire", o.name, fd);
 	/* No undo: the units stay taken after this process exits. */
 	ret = take(fd, &o, 0);
+	failing.fd = fd;
+	failing.count = o.count;
+	if (ret < 0 && ret != -ETIMEDOUT)
+		ret = fail("acquire", o.name, ret);
+	else if (ret == -ETIMEDOUT)
+		ret = o.timeout_status;
 	close(fd);
-	if (ret == -ETIMEDOUT)
-		return o.timeout_status;
-	if (ret < 0)
-		return fail("acquire", o.name, ret);
+	if (ret)
+		return ret;
 	return 0;
 }
 
@@ -729,9 +793,13 @@ static int cmd_release(int argc, char **argv)
 	if (fd < 0)
 		return fail("release", o.name, fd);
 	ret = semctl_release(fd, o.count, NULL);
-	close(fd);
+	failing.fd = fd;
+	failing.count = o.count;
 	if (ret < 0)
-		return fail("release", o.name, ret);
+		ret = fail("release", o.name, ret);
+	close(fd);
+	if (ret)
+		return ret;
 	return 0;
 }
 
@@ -860,6 +928,8 @@ static int cmd_run(int argc, char **argv)
 	ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
 	if (ret == -ETIMEDOUT)
 		return o.timeout_status;
+	failing.fd = fd;
+	failing.count = o.count;
 	if (ret < 0)
 		return fail("run", name, ret);
 
