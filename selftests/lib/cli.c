@@ -368,7 +368,7 @@ TEST_F(cli, bad_names)
 	memset(longname, 'n', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	EXPECT_EQ(65, CLI(&self->c, "create", "a/b"));
-	EXPECT_TRUE(has(self->c.err, "invalid"));
+	EXPECT_TRUE(has(self->c.err, "may not contain '/'"));
 	EXPECT_EQ(65, CLI(&self->c, "create", longname));
 	EXPECT_TRUE(has(self->c.err, "longer than"));
 }
