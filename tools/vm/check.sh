@@ -103,7 +103,7 @@ else
 	tail -n 3 "$cache/selftests-build.log"
 fi
 
-step "host: lib/map.c against a model of the kernel (plain, ThreadSanitizer); semctl.pc of an install"
+step "host: lib/map.c against a model of the kernel (plain, ThreadSanitizer); semctl.pc of an install; man page examples compile; one version"
 host_tests=PASS
 if make -s -C "$top/selftests/lib" TOP="$top" host-tests \
 	>"$cache/host-tests.log" 2>&1; then
@@ -160,7 +160,7 @@ done
 step "summary"
 echo "semctl: lint: $lint"
 [ $selftests = PASS ] || echo "semctl: selftests build: FAIL (log: $cache/selftests-build.log)"
-echo "semctl: host model test of lib/map.c: $host_tests"
+echo "semctl: host tests (map model, install, man examples, versions): $host_tests"
 for s in $kernels; do
 	# A kernel that failed before any test ran still counts as one failure.
 	[ "${result[$s]}" = PASS ] || [ -n "${count[$s]:-}" ] || total_fail=$((total_fail + 1))
