@@ -133,7 +133,11 @@ def overflow_message(info, n):
             "the maximum %d" % (info.value, n, info.max))
     if not info.undo_total:
         return head + "; no units are held with undo"
+    if info.value + info.undo_total > info.max:
+        why = ("they are in the way: another open file's release returned "
+               "them already; release where the units were acquired, or use "
+               "undo=False")
+    else:
+        why = "they are not in the way: more units were released than acquired"
     return head + (", while %d units are held with undo (%d by this open "
-                   "file): they were given back by another process's "
-                   "release; release where the units were acquired, or use "
-                   "undo=False" % (info.undo_total, info.undo))
+                   "file): %s" % (info.undo_total, info.undo, why))

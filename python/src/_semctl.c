@@ -370,15 +370,16 @@ static int sem_query(int fd, struct semctl_info *info)
 }
 
 /*
- * A release past the maximum: say where the units are. Units held with
- * undo by some open file are not in the value; if the value is at its
- * maximum anyway, another process's release has already returned them
- * (a hand-off with undo=True), and their holder's exit will give them
- * back a second time, capped at the maximum.
+ * A release past the maximum: say whether units held with undo are in the
+ * way. Held units are not in the value, so value + undo_total > max means
+ * a release elsewhere already returned units some open file still holds
+ * with undo (a hand-off with undo=True); their holder's own release then
+ * overflows, and its exit gives them back again, capped at the maximum.
  */
 static PyObject *sem_overflow_error(struct sem_object *self, uint64_t count)
 {
 	struct semctl_info info;
+	const char *why;
 
 	if (sem_query(self->fd, &info))
 		return PyErr_Format(PyExc_ValueError,
@@ -390,15 +391,19 @@ static PyObject *sem_overflow_error(struct sem_object *self, uint64_t count)
 				    (unsigned long long)info.value,
 				    (unsigned long long)count,
 				    (unsigned long long)info.max);
+	if (info.undo_total > info.max || info.value > info.max - info.undo_total)
+		why = "they are in the way: another open file's release returned them already; "
+		      "release where the units were acquired, or use undo=False";
+	else
+		why = "they are not in the way: more units were released than acquired";
 	return PyErr_Format(PyExc_ValueError,
 			    "Semaphore released too many times: value %llu + %llu would exceed the maximum %llu, "
-			    "while %llu units are held with undo (%llu by this open file): they were given back "
-			    "by another process's release; release where the units were acquired, or use undo=False",
+			    "while %llu units are held with undo (%llu by this open file): %s",
 			    (unsigned long long)info.value,
 			    (unsigned long long)count,
 			    (unsigned long long)info.max,
 			    (unsigned long long)info.undo_total,
-			    (unsigned long long)info.undo);
+			    (unsigned long long)info.undo, why);
 }
 
 static PyObject *sem_do_release(struct sem_object *self, uint64_t count)
