@@ -15,6 +15,9 @@ import time
 from . import _abi
 
 
+_UNSET = object()
+
+
 def _count(n):
     n = n.__index__() if not isinstance(n, int) else n
     if n < 1:
@@ -71,10 +74,14 @@ class Core:
         except OSError as e:
             raise _acquire_error(e, n) from None
 
-    def acquire(self, blocking=True, timeout=None, *, n=1, block=None):
-        mp_style = block is not None
+    def acquire(self, blocking=_UNSET, timeout=None, *, n=1, block=_UNSET):
+        mp_style = block is not _UNSET
         if mp_style:
+            if blocking is not _UNSET:
+                raise TypeError("acquire() got multiple values for argument 'block'")
             blocking = block
+        elif blocking is _UNSET:
+            blocking = True
         n = _count(n)
         fd = self._fileno()
         if timeout is not None and not blocking:
