@@ -8,6 +8,7 @@ mapped fast path: every acquire and release is an ioctl through
 extension on an uncontended acquire+release (Documentation/python.rst).
 """
 import errno
+import operator
 import math
 import os
 import time
@@ -19,7 +20,7 @@ _UNSET = object()
 
 
 def _count(n):
-    n = n.__index__() if not isinstance(n, int) else n
+    n = operator.index(n)
     if n < 1:
         raise ValueError("n must be one or more")
     if n > _abi.VALUE_MAX:
