@@ -608,7 +608,7 @@ static PyObject *sem_get_aflags(PyObject *op, void *closure)
 
 static PyObject *sem_get_mapped(PyObject *op, void *closure)
 {
-	return PyBool_FromLong(((struct sem_object *)op)->word != NULL);
+	return PyBool_FromLong(!!((struct sem_object *)op)->word);
 }
 
 static PyObject *sem_new(PyTypeObject *type, PyObject *args, PyObject *kw)
