@@ -8,7 +8,8 @@
 #
 # For each kernel (KERNELS or --kernels; default both): builds semctl.ko
 # (tools/vm/build-module.sh), boots the kernel with tools/vm/run, runs
-# bench/semctl-bench inside, and writes DIR/latest.md (one table set per
+# bench/semctl-bench and the Python rows (bench/python/pybench.py) inside,
+# and writes DIR/latest.md (one table set per
 # kernel, caveats first) and DIR/latest.png (the scaling rows, gnuplot).
 # DIR is bench/results for a full run, .cache/bench/smoke for --smoke (so
 # CI never dirties the tree). Raw outputs stay in .cache/bench/<mode>/.
@@ -48,6 +49,8 @@ die() { echo "bench: FAIL: $*" >&2; exit 1; }
 mkdir -p "$work" "$out"
 cd "$top"
 make -s -C bench || die "bench/semctl-bench did not build"
+# the Python rows import python/semctl with its C extension, built here
+make -s -C python || die "the Python C extension did not build"
 
 status=0
 ran=()
@@ -76,7 +79,7 @@ for k in $kernels; do
 	log "running semctl-bench ($mode) on $k, timeout ${vm_timeout}s"
 	VMRUN_QUIET=1 "$top/tools/vm/run" --kernel "$k" \
 		--module "$work/$k/semctl.ko" --timeout "$vm_timeout" \
-		-- bench/semctl-bench "${bench_args[@]}" \
+		-- bench/guest-bench.sh "${bench_args[@]}" \
 		>"$work/$k/out.txt" 2>"$work/$k/err.txt"
 	rc=$?
 	tr -d '\r' <"$work/$k/out.txt" >"$work/$k/out.clean"

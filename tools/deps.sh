@@ -14,6 +14,8 @@ set -euo pipefail
 # dwarves          pahole: the 6.12 headers ship vmlinux, so Kbuild runs
 #                  pahole to add BTF to modules and fails without it
 # python3          test helpers in the guest (the host root is its root)
+# python3-dev python3-setuptools
+#                  the Python binding's C extension (python/setup.py)
 # curl, zstd       kernel packages from the mirror's pool, and unpacking them
 # flex bison bc libelf-dev libssl-dev
 #                  preparing trees from linux-source (6.18, 7.0, newest)
@@ -22,7 +24,8 @@ set -euo pipefail
 # dpkg-dev         dpkg-source: sparse built from Debian's source
 # libtsan2         ThreadSanitizer: the host model test of lib/map.c
 pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
-	gcc make libc6-dev perl dwarves python3 ca-certificates
+	gcc make libc6-dev perl dwarves python3 python3-dev python3-setuptools
+	ca-certificates
 	curl zstd flex bison bc libelf-dev libssl-dev clang-19 lld-19 llvm-19
 	dpkg-dev libtsan2"
 

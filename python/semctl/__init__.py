@@ -7,8 +7,10 @@
     async with sem: ...                  # asyncio tasks
     multiprocessing.Process(target=f, args=(sem,))   # processes
 
-Standard library only; talks to /dev/semctl (the semctl kernel module)
-with ioctls.  See Documentation/python.rst.
+Acquire and release are the C extension semctl._semctl (a compare-and-swap
+on the mapped value word while nobody waits, the kernel otherwise); without
+it, semctl._pycore does the same with ioctls.  Talks to /dev/semctl (the
+semctl kernel module).  See Documentation/python.rst.
 """
 from ._abi import VALUE_MAX, Info
 from ._semaphore import BoundedSemaphore, Semaphore, unlink

@@ -76,17 +76,32 @@ def _name_buffer(name):
     return ctypes.create_string_buffer(name)
 
 
-def _device_call(request, build):
-    """Open /dev/semctl for one ioctl, as libsemctl does."""
+def _device_call(request, build, name=None):
+    """Open /dev/semctl for one ioctl, as libsemctl does; errors name what
+    failed (the device, or the semaphore *name*)."""
     try:
         dev = os.open(DEVICE, os.O_RDWR | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise OSError(errno.ENODEV, "%s does not exist (is the semctl module loaded?)"
+        raise OSError(errno.ENODEV, "%s does not exist: the semctl kernel "
+                      "module is not loaded (load it with 'modprobe semctl' "
+                      "as root, or 'insmod semctl.ko' for a built module)"
                       % DEVICE) from None
     try:
         return fcntl.ioctl(dev, request, build(), True)
+    except OSError as e:
+        if name is None or e.errno not in _NAME_ERRORS:
+            raise
+        shown = os.fsdecode(name) if isinstance(name, bytes) else name
+        raise OSError(e.errno, _NAME_ERRORS[e.errno] % (shown,)) from None
     finally:
         os.close(dev)
+
+
+_NAME_ERRORS = {
+    errno.ENOENT: "no semaphore named %r in this IPC namespace",
+    errno.EEXIST: "a semaphore named %r exists already (create='exclusive')",
+    errno.EACCES: "permission denied on the semaphore named %r (its mode)",
+}
 
 
 def create(name, value, max_, mode, flags):
@@ -94,19 +109,19 @@ def create(name, value, max_, mode, flags):
     buf = _name_buffer(name) if name is not None else None
     addr = ctypes.addressof(buf) if buf is not None else 0
     return _device_call(IOC_CREATE, lambda: bytearray(
-        _CREATE.pack(_CREATE.size, flags, value, max_, addr, mode, 0)))
+        _CREATE.pack(_CREATE.size, flags, value, max_, addr, mode, 0)), name)
 
 
 def open_(name, flags):
     buf = _name_buffer(name)
     return _device_call(IOC_OPEN, lambda: bytearray(
-        _OPEN.pack(_OPEN.size, flags, ctypes.addressof(buf))))
+        _OPEN.pack(_OPEN.size, flags, ctypes.addressof(buf))), name)
 
 
 def unlink(name):
     buf = _name_buffer(name)
     _device_call(IOC_UNLINK, lambda: bytearray(
-        _OPEN.pack(_OPEN.size, 0, ctypes.addressof(buf))))
+        _OPEN.pack(_OPEN.size, 0, ctypes.addressof(buf))), name)
 
 
 def acquire(fd, count, flags, timeout_ns=0):

@@ -10,6 +10,15 @@ import weakref
 
 from . import _abi
 
+try:
+    if os.environ.get("SEMCTL_PY_NO_EXT"):
+        raise ImportError("SEMCTL_PY_NO_EXT is set")
+    from ._semctl import Core as _Core
+    EXTENSION = True
+except ImportError:
+    from ._pycore import Core as _Core
+    EXTENSION = False
+
 __all__ = ["Semaphore", "BoundedSemaphore", "unlink"]
 
 # Live named semaphores: a fork()ed child reopens them by name so that it
@@ -35,7 +44,7 @@ def _check_count(n):
     return n
 
 
-class Semaphore:
+class _Methods:
     """A counting semaphore held by the semctl kernel module.
 
     Drop-in for :class:`threading.Semaphore`; also works across processes
@@ -75,7 +84,6 @@ class Semaphore:
             raise TypeError("name must be str, bytes or None")
         if create not in (True, False, "exclusive"):
             raise ValueError("create must be True, False or 'exclusive'")
-        self._fd = None
         self._undo = bool(undo)
         if name is None:
             if create is not True:
@@ -89,10 +97,8 @@ class Semaphore:
         self._init_fd(fd, name)
 
     def _init_fd(self, fd, name):
-        self._fd = fd
         self._name = os.fsdecode(name) if name is not None else None
-        self._aflags = _abi.ACQUIRE_UNDO if self._undo else 0
-        self._finalizer = weakref.finalize(self, os.close, fd)
+        self._attach(fd, self._undo)
         if self._name is not None:
             with _named_lock:
                 _named.add(self)
@@ -110,22 +116,6 @@ class Semaphore:
         return cls(name=name, create=False, undo=undo)
 
     # -- introspection -------------------------------------------------
-
-    def _fileno(self):
-        fd = self._fd
-        if fd is None:
-            raise ValueError("operation on a closed semaphore")
-        return fd
-
-    def fileno(self):
-        """The semaphore fd: readable (poll) when one unit can be taken now.
-
-        It stays owned by this object; ``os.dup`` it to keep it longer."""
-        return self._fileno()
-
-    @property
-    def closed(self):
-        return self._fd is None
 
     @property
     def name(self):
@@ -158,93 +148,26 @@ class Semaphore:
         return i.value == 0 or i.waiters > 0
 
     def __repr__(self):
+        # threading's formats: value=V, or value=V/MAX when bounded
         cls = type(self)
         where = "%s.%s at %#x" % (cls.__module__.split(".")[0], cls.__qualname__,
                                   id(self))
-        if self._fd is None:
+        if self.closed:
             return "<%s: closed>" % where
         try:
             i = self.info()
         except OSError:
-            return "<%s: fd=%d>" % (where, self._fd)
-        extra = " name=%r" % self._name if self._name is not None else ""
-        return "<%s: value=%d max=%d waiters=%d%s>" % (
-            where, i.value, i.max, i.waiters, extra)
+            return "<%s: value=unknown>" % where
+        if i.max == _abi.VALUE_MAX and not self._bounded:
+            return "<%s: value=%d>" % (where, i.value)
+        return "<%s: value=%d/%d>" % (where, i.value, i.max)
 
     # -- acquire / release ---------------------------------------------
-
-    def try_acquire(self, n=1):
-        """Take *n* units if that is possible now, without waiting.
-
-        As in the kernel, it fails while anybody is queued, even if
-        enough units are free: nobody jumps the FIFO queue."""
-        n = _check_count(n)
-        try:
-            _abi.acquire(self._fileno(), n, self._aflags | _abi.ACQUIRE_TRY)
-            return True
-        except BlockingIOError:
-            return False
-        except OSError as e:
-            raise self._acquire_error(e, n) from None
-
-    def acquire(self, blocking=True, timeout=None, *, n=1):
-        """Take *n* units (default 1), as threading.Semaphore.acquire().
-
-        Blocks (GIL released) until they can all be taken, in FIFO order
-        with every other waiter (threads, processes, asyncio); returns True.
-        ``blocking=False``: returns False at once instead of waiting.
-        *timeout* seconds: returns False when it expires.  Signals run
-        their handlers and the wait resumes with the same deadline."""
-        if not blocking:
-            if timeout is not None:
-                raise ValueError("can't specify timeout for non-blocking acquire")
-            return self.try_acquire(n)
-        n = _check_count(n)
-        fd = self._fileno()
-        flags = self._aflags
-        deadline = 0
-        if timeout is not None and timeout != math.inf:
-            if timeout != timeout:
-                raise ValueError("timeout must not be NaN")
-            if timeout <= 0:
-                return self.try_acquire(n)
-            flags |= _abi.ACQUIRE_TIMEOUT | _abi.ACQUIRE_ABSTIME
-            deadline = min(time.monotonic_ns() + math.ceil(timeout * 1e9),
-                           _abi.VALUE_MAX)
-        while True:
-            try:
-                _abi.acquire(fd, n, flags, deadline)
-                return True
-            except InterruptedError:
-                continue        # handlers ran (PEP 475); same deadline
-            except TimeoutError:
-                return False
-            except OSError as e:
-                raise self._acquire_error(e, n) from None
-
-    def _acquire_error(self, e, n):
-        if e.errno == errno.EINVAL:
-            return ValueError("cannot acquire %d units: more than the "
-                              "semaphore's maximum" % n)
-        return e
-
-    __enter__ = acquire
-
-    def __exit__(self, t, v, tb):
-        self.release()
-
-    def release(self, n=1):
-        """Give back *n* units (default 1), waking the waiters they satisfy.
-
-        All or nothing: raises ValueError, changing nothing, if the value
-        would exceed the maximum (BoundedSemaphore: the initial value)."""
-        n = _check_count(n)
-        try:
-            _abi.release(self._fileno(), n)
-        except OSError as e:
-            if e.errno == errno.EOVERFLOW:
-                raise ValueError("Semaphore released too many times") from None
-            raise
+    #
+    # acquire(blocking=True, timeout=None, *, n=1) (also block=, as
+    # multiprocessing), try_acquire(n=1), release(n=1), __enter__,
+    # __exit__, get_value(), fileno(), close() and closed come from _Core:
+    # semctl._semctl in C, or semctl._pycore when the extension is missing.
 
     # -- asyncio -------------------------------------------------------
 
@@ -278,13 +201,6 @@ class Semaphore:
 
     # -- lifetime ------------------------------------------------------
 
-    def close(self):
-        """Close this process's fd.  With undo, units it holds come back
-        (once no other process shares the open file).  Idempotent."""
-        if self._fd is not None:
-            self._fd = None
-            self._finalizer()
-
     def unlink(self):
         """Remove this semaphore's name; open fds keep working."""
         if self._name is None:
@@ -313,6 +229,13 @@ class Semaphore:
             os.dup2(new, fd, inheritable=False)
         finally:
             os.close(new)
+        self._remap()
+
+
+class Semaphore(_Methods, _Core):
+    # acquire and release are _Core's methods, so that a call runs no
+    # Python code; _Methods holds the rest (and serves the tests' fallback)
+    __doc__ = _Methods.__doc__
 
 
 class BoundedSemaphore(Semaphore):

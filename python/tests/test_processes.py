@@ -49,6 +49,19 @@ def _from_queue(q_in, q_out):
     sem.close()
 
 
+def _mp_api(sem, q):
+    # the calls multiprocessing.Semaphore users write, in a child
+    got = [sem.acquire(block=False), sem.get_value(),
+           sem.acquire(block=True, timeout=0.05)]
+    sem.release()
+    q.put(got + [sem.get_value()])
+
+
+def _hold_open(ready, done):
+    ready.set()
+    done.wait(LONG)
+
+
 _pool_sem = None
 
 
@@ -99,6 +112,21 @@ class ProcessTests:
 
     def test_named_contention(self):
         self.check_contention(self.sem(2, name=uname()))
+
+    def test_no_undo_contention(self):
+        # undo=False: the compare-and-swap on the shared mapped word
+        self.check_contention(self.sem(2, undo=False))
+        self.check_contention(self.sem(2, undo=False, name=uname()))
+
+    def test_multiprocessing_api(self):
+        for kw in ({}, {"name": uname()}, {"undo": False}):
+            s = self.sem(2, **kw)
+            s.acquire()
+            q = self.ctx.Queue()
+            self.assertEqual(self.run_procs(_mp_api, [(s, q)]), [0])
+            self.assertEqual(q.get(timeout=LONG), [True, 0, False, 1])
+            s.release()
+            self.assertEqual(s.get_value(), 2)
 
     def test_pickled_state(self):
         sems, want = [], []
@@ -197,6 +225,26 @@ class ForkTests(ProcessTests, unittest.TestCase):
         self.assertEqual(s.info().undo, 1)
         self.assertTrue(wait_for(lambda: s.value == 1))
         s.release()
+
+
+    def test_fork_child_keeps_no_parent_open_file(self):
+        # the forked child maps its own reopened file, not the parent's:
+        # the parent's close() gives its undo units back while it lives
+        s = self.sem(1, name=uname())
+        s.acquire()
+        ready, done = self.ctx.Event(), self.ctx.Event()
+        p = self.ctx.Process(target=_hold_open, args=(ready, done))
+        p.start()
+        try:
+            self.assertTrue(ready.wait(LONG))
+            s.close()
+            t = semctl.Semaphore.open(s.name)
+            self.addCleanup(t.close)
+            self.assertEqual(t.get_value(), 1)
+        finally:
+            done.set()
+            p.join(LONG)
+        self.assertEqual(p.exitcode, 0)
 
 
 class SpawnTests(ProcessTests, unittest.TestCase):

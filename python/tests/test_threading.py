@@ -2,12 +2,24 @@
 """semctl.Semaphore / BoundedSemaphore against threading's documented
 behaviour (the cases of CPython's Lib/test/lock_tests.py that apply)."""
 import errno
+import os
+import re
 import sys
 import threading
 import time
 import unittest
 
 from util import LONG, SHORT, Threads, semctl, uname, wait_for, waiters
+
+from semctl import _abi, _pycore, _semaphore
+
+
+class PySemaphore(_semaphore._Methods, _pycore.Core):
+    """semctl.Semaphore on the pure-Python fallback (no C extension)."""
+
+
+class PyBoundedSemaphore(PySemaphore):
+    _bounded = True
 
 
 class SemaphoreTests(unittest.TestCase):
@@ -22,7 +34,7 @@ class SemaphoreTests(unittest.TestCase):
         self.assertRaises(ValueError, self.cls, value=-1)
         self.assertRaises(ValueError, self.cls, value=-sys.maxsize)
         self.assertRaises(TypeError, self.cls, 1.5)
-        self.sem(value=0 if self.cls is semctl.Semaphore else 1)
+        self.sem(value=0 if not self.cls._bounded else 1)
         self.sem(value=5)
 
     def test_default_value(self):
@@ -208,10 +220,10 @@ class SemaphoreTests(unittest.TestCase):
         s.release()
 
     def test_value_and_info(self):
-        s = self.sem(3, max=5) if self.cls is semctl.Semaphore else self.sem(3)
+        s = self.sem(3, max=5) if not self.cls._bounded else self.sem(3)
         i = s.info()
         self.assertEqual(i.value, 3)
-        self.assertEqual(i.max, 5 if self.cls is semctl.Semaphore else 3)
+        self.assertEqual(i.max, 5 if not self.cls._bounded else 3)
         self.assertEqual(i.waiters, 0)
         s.acquire(n=2)
         self.assertEqual(s.info().undo, 2)   # undo=True is the default
@@ -261,7 +273,7 @@ class SemaphoreTests(unittest.TestCase):
         self.assertEqual(b.value, 1)
         b.release()
         self.assertEqual(a.value, 2)
-        c = self.cls(99 if self.cls is semctl.Semaphore else 2, name=name)
+        c = self.cls(99 if not self.cls._bounded else 2, name=name)
         self.addCleanup(c.close)
         self.assertEqual(c.value, 2)
         self.assertRaises(FileExistsError, self.cls, 1, name=name, create="exclusive")
@@ -340,6 +352,213 @@ class BoundedSemaphoreTests(SemaphoreTests):
 
     def test_is_semaphore(self):
         self.assertTrue(issubclass(semctl.BoundedSemaphore, semctl.Semaphore))
+
+
+class NoUndoSemaphoreTests(SemaphoreTests):
+    """The same with undo=False: the mapped compare-and-swap path."""
+    undo = False
+
+    def sem(self, *a, **kw):
+        kw.setdefault("undo", False)
+        return super().sem(*a, **kw)
+
+    def test_value_and_info(self):
+        s = self.sem(3)
+        if _semaphore.EXTENSION and self.cls in (semctl.Semaphore,
+                                                 semctl.BoundedSemaphore):
+            self.assertTrue(s._mapped)
+        s.acquire(n=2)
+        self.assertEqual(s.info().undo, 0)
+        self.assertEqual(s.get_value(), 1)
+        s.release(2)
+
+
+class NoUndoBoundedSemaphoreTests(NoUndoSemaphoreTests, BoundedSemaphoreTests):
+    cls = semctl.BoundedSemaphore
+
+
+class FallbackSemaphoreTests(SemaphoreTests):
+    cls = PySemaphore
+
+
+class FallbackNoUndoSemaphoreTests(NoUndoSemaphoreTests):
+    cls = PySemaphore
+
+
+class FallbackBoundedSemaphoreTests(BoundedSemaphoreTests):
+    cls = PyBoundedSemaphore
+
+    def test_is_semaphore(self):
+        self.assertTrue(issubclass(PyBoundedSemaphore, PySemaphore))
+
+
+class ExtensionTests(unittest.TestCase):
+    @unittest.skipIf(os.environ.get("SEMCTL_PY_NO_EXT"), "SEMCTL_PY_NO_EXT set")
+    def test_extension_is_used(self):
+        # run_tests.sh builds it: a missing extension is a failure here
+        self.assertTrue(_semaphore.EXTENSION)
+        self.assertEqual(type(semctl.Semaphore.acquire).__name__,
+                         "method_descriptor")
+        s = semctl.Semaphore(2, undo=False)
+        self.addCleanup(s.close)
+        self.assertTrue(s._mapped)
+
+    def test_fast_path_counts(self):
+        # 4 threads on a count of 2 through the CAS: never more than 2 in
+        for cls in (semctl.Semaphore, PySemaphore):
+            s = cls(2, undo=False)
+            self.addCleanup(s.close)
+            inside = [0, 0]
+            lock = threading.Lock()
+
+            def f(i):
+                for _ in range(2000):
+                    with s:
+                        with lock:
+                            inside[0] += 1
+                            inside[1] = max(inside[1], inside[0])
+                        with lock:
+                            inside[0] -= 1
+            Threads(f, 4).join()
+            self.assertEqual(s.get_value(), 2)
+            self.assertLessEqual(inside[1], 2)
+
+    def test_close_while_blocked(self):
+        # close() in one thread while another waits: no crash; the waiter
+        # keeps its open file until its wait ends
+        s = semctl.Semaphore(0, undo=False)
+        dup = os.dup(s.fileno())
+        self.addCleanup(os.close, dup)
+        t = Threads(lambda i: s.acquire(timeout=0.5), 1)
+        self.assertTrue(wait_for(lambda: _abi.query(dup).waiters >= 1))
+        s.close()
+        self.assertEqual(t.join(), [False])
+        self.assertTrue(s.closed)
+
+
+class CompatTests(unittest.TestCase):
+    """What code written for multiprocessing and threading relies on."""
+    classes = (semctl.Semaphore, PySemaphore)
+
+    def each(self, *a, **kw):
+        for cls in self.classes:
+            s = cls(*a, **kw)
+            self.addCleanup(s.close)
+            yield s
+
+    def test_multiprocessing_keywords(self):
+        for s in self.each(2):
+            self.assertIs(s.acquire(block=True), True)
+            self.assertIs(s.acquire(block=True, timeout=None), True)
+            self.assertEqual(s.get_value(), 0)
+            self.assertIs(s.acquire(block=False), False)
+            self.assertIs(s.acquire(block=True, timeout=0.05), False)
+            # multiprocessing ignores a timeout when block is False
+            self.assertIs(s.acquire(block=False, timeout=5), False)
+            self.assertIs(s.acquire(False), False)
+            self.assertRaises(TypeError, s.acquire, True, None, block=True)
+            self.assertRaises(TypeError, s.acquire, bogus=1)
+            s.release()
+            s.release()
+            self.assertEqual(s.get_value(), 2)
+
+    def test_pattern_of_multiprocessing_semaphore(self):
+        # the calls of multiprocessing's docs and tests
+        for s in self.each(3):
+            with s:
+                self.assertEqual(s.get_value(), 2)
+            self.assertTrue(s.acquire(True, 1.0))
+            s.release()
+            self.assertEqual(s.get_value(), 3)
+
+    def test_repr_as_threading(self):
+        pat = r"<semctl\.%s at 0x[0-9a-f]+: value=%s>"
+        s = semctl.Semaphore(3)
+        self.addCleanup(s.close)
+        self.assertRegex(repr(s), "^%s$" % (pat % ("Semaphore", "3")))
+        self.assertIn("at %#x:" % id(s), repr(s))
+        s.acquire()
+        self.assertRegex(repr(s), "^%s$" % (pat % ("Semaphore", "2")))
+        b = semctl.BoundedSemaphore(3)
+        self.addCleanup(b.close)
+        self.assertRegex(repr(b), "^%s$" % (pat % ("BoundedSemaphore", "3/3")))
+        b.acquire()
+        self.assertRegex(repr(b), "^%s$" % (pat % ("BoundedSemaphore", "2/3")))
+        m = semctl.Semaphore(1, max=5)
+        self.addCleanup(m.close)
+        self.assertRegex(repr(m), "^%s$" % (pat % ("Semaphore", "1/5")))
+        # the very format of CPython's threading.Semaphore
+        t = threading.Semaphore(3)
+        self.assertEqual(re.sub("0x[0-9a-f]+", "X", repr(t)).replace("threading", "semctl"),
+                         re.sub("0x[0-9a-f]+", "X", repr(s)).replace("value=2", "value=3"))
+        c = semctl.Semaphore(1)
+        c.close()
+        self.assertRegex(repr(c), r"^<semctl\.Semaphore at 0x[0-9a-f]+: closed>$")
+
+
+class ErrorMessageTests(unittest.TestCase):
+    def test_open_missing_names_it(self):
+        name = uname("missing")
+        for call in (lambda: semctl.Semaphore.open(name),
+                     lambda: semctl.Semaphore(name=name, create=False),
+                     lambda: semctl.unlink(name)):
+            with self.assertRaises(FileNotFoundError) as cm:
+                call()
+            self.assertIn(repr(name), str(cm.exception))
+            self.assertEqual(cm.exception.errno, errno.ENOENT)
+
+    def test_exclusive_exists_names_it(self):
+        name = uname()
+        s = semctl.Semaphore(1, name=name)
+        self.addCleanup(s.close)
+        self.addCleanup(semctl.unlink, name)
+        with self.assertRaisesRegex(FileExistsError, re.escape(repr(name))):
+            semctl.Semaphore(1, name=name, create="exclusive")
+
+    def test_module_not_loaded_says_how_to_load(self):
+        old = _abi.DEVICE
+        _abi.DEVICE = "/nonexistent/semctl"
+        self.addCleanup(setattr, _abi, "DEVICE", old)
+        with self.assertRaises(OSError) as cm:
+            semctl.Semaphore(1)
+        self.assertEqual(cm.exception.errno, errno.ENODEV)
+        self.assertIn("modprobe semctl", str(cm.exception))
+        self.assertIn("not loaded", str(cm.exception))
+
+    def test_release_past_max_without_undo(self):
+        for cls in (semctl.BoundedSemaphore, PyBoundedSemaphore):
+            s = cls(1)
+            self.addCleanup(s.close)
+            with self.assertRaisesRegex(ValueError, r"released too many times: "
+                                        r"value 1 \+ 1 would exceed the maximum 1; "
+                                        r"no units are held with undo"):
+                s.release()
+            s.acquire()
+            with self.assertRaisesRegex(ValueError, r"value 0 \+ 2 would exceed the "
+                                        r"maximum 1, while 1 units are held with undo "
+                                        r"\(1 by this open file\): they are not in the way"):
+                s.release(2)
+            s.release()
+
+    def test_release_past_max_with_undo_in_the_way(self):
+        # a hand-off with undo: A acquires (undo), B releases, A releases
+        for cls in (semctl.BoundedSemaphore, PyBoundedSemaphore):
+            name = uname()
+            a = cls(1, name=name, undo=True)
+            self.addCleanup(a.close)
+            self.addCleanup(semctl.unlink, name)
+            b = cls.open(name, undo=False)
+            self.addCleanup(b.close)
+            a.acquire()
+            b.release()
+            with self.assertRaisesRegex(
+                    ValueError, r"value 1 \+ 1 would exceed the maximum 1, while 1 "
+                    r"units are held with undo \(1 by this open file\): they are in the way"):
+                a.release()
+            with self.assertRaisesRegex(ValueError, r"\(0 by this open file\)"):
+                b.release()
+            a.close()    # A's undo comes back, capped at the maximum
+            self.assertEqual(b.get_value(), 1)
 
 
 if __name__ == "__main__":

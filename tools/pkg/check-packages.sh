@@ -4,7 +4,10 @@
 # semctl.ko for both Debian kernels the VM uses, build a program against the
 # installed library with pkg-config, boot the 6.12 VM with the DKMS-built
 # module and run the seed demo, the program and semctl(1) there, then purge
-# the packages again. Nothing is ever loaded into the running kernel: DKMS
+# the packages again. python3-semctl is checked too: pip wheel and pip
+# install (into a venv) of python/ offline, then in the VM an import of the
+# installed package and the seed's three examples (threads, processes,
+# asyncio) run on it. Nothing is ever loaded into the running kernel: DKMS
 # only builds and copies, and the module is insmod'ed in QEMU.
 #
 #   tools/pkg/check-packages.sh [--worktree] [--keep]
@@ -42,12 +45,13 @@ is_root() { [ "$(id -u)" = 0 ]; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 version=$(cat "$top/VERSION")
-pkgs=(semctl-dkms libsemctl1 libsemctl-dev semctl)
+pkgs=(semctl-dkms libsemctl1 libsemctl-dev semctl python3-semctl)
 series_all="6.1 6.12"
 vm_series=6.12
 
 # --- tooling -------------------------------------------------------------
-tools="debhelper dh-dkms dkms lintian fakeroot dpkg-dev build-essential pkg-config xz-utils zstd"
+tools="debhelper dh-dkms dkms lintian fakeroot dpkg-dev build-essential pkg-config xz-utils zstd
+	dh-python python3-all-dev python3-setuptools python3-wheel python3-pip python3-venv"
 missing=()
 for p in $tools; do installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -227,6 +231,19 @@ sflags=$(pkg-config --static --cflags --libs semctl)
 cc -static -o "$prog-static" "$prog.c" $sflags ||
 	die "pkgconfig-test does not link statically against libsemctl.a"
 
+# --- pip, offline, from the clean copy ----------------------------------------
+# No index is reachable: Debian's setuptools and wheel build it in place.
+log "pip wheel and pip install of python/ (log: $work/pip.log)"
+{
+	/usr/bin/python3 -m pip wheel --no-build-isolation --no-index --no-deps \
+		-w "$work/wheel" "$work/src/python" &&
+	/usr/bin/python3 -m venv --system-site-packages "$work/venv" &&
+	"$work/venv/bin/pip" install --no-build-isolation --no-index "$work/src/python" &&
+	"$work/venv/bin/python" -c 'import semctl._semaphore as s; assert s.EXTENSION'
+} > "$work/pip.log" 2>&1 || { tail -n 30 "$work/pip.log" >&2; die "pip wheel or pip install failed"; }
+ls "$work"/wheel/semctl-"$version"-cp3*-linux_*.whl >/dev/null 2>&1 || die "pip wheel made no semctl wheel"
+rm -rf "$work/src/python/build" "$work/src/python/semctl.egg-info"
+
 # --- the VM, with the DKMS-built module --------------------------------------------
 k=${kver[$vm_series]}
 ko=$(ko_of "$k")
@@ -248,7 +265,17 @@ $prog-static
 /usr/bin/semctl create pkgcheck --value 2
 /usr/bin/semctl run pkgcheck -- /usr/bin/semctl info pkgcheck
 /usr/bin/semctl ls
-/usr/bin/semctl rm pkgcheck"
+/usr/bin/semctl rm pkgcheck
+cd /tmp
+/usr/bin/python3 -I -c 'import semctl, semctl._semaphore as s; assert s.EXTENSION; print(\"python3-semctl:\", semctl.__file__); assert semctl.__file__.startswith(\"/usr/lib/python3/dist-packages/\")'
+for ex in seed_threading seed_multiprocessing seed_asyncio; do
+	/usr/bin/python3 -I $work/src/python/examples/\$ex.py > /tmp/\$ex.out
+	tail -n 1 /tmp/\$ex.out
+	[ \$(grep -c 'acquired access' /tmp/\$ex.out) = 3 ]
+	echo \"python3-semctl: \$ex: ok\"
+done"
+# the host is shared: boot only when no other VM runs
+while [ -n "${SEMCTL_PKG_WAIT_VM:-}" ] && pgrep -f qemu-system >/dev/null; do sleep 5; done
 set +e
 (cd "$work/src" && "$top/tools/vm/run" --kernel "$vm_series" --module "$vmko" \
 	--timeout "${VM_TIMEOUT:-300}" -- sh -c "$guest") 2>&1 | tee "$work/vm.log" >&2
@@ -256,6 +283,9 @@ rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] || die "the VM run failed with status $rc (log: $work/vm.log)"
 grep -q '^semctl-demo: ok' "$work/vm.log" || die "no 'semctl-demo: ok' in the VM output"
+for ex in seed_threading seed_multiprocessing seed_asyncio; do
+	grep -q "^python3-semctl: $ex: ok" "$work/vm.log" || die "python3-semctl: $ex did not run in the VM"
+done
 
 # --- uninstall ------------------------------------------------------------------
 if [ -z "$keep" ]; then

@@ -89,12 +89,14 @@ done
 
 step "build selftests"
 selftests=PASS
-# the kernel selftests, then libsemctl, the semctl command and their tests
+# the kernel selftests, then libsemctl, the semctl command and their tests,
+# the demo and the Python binding's C extension
 if ! { make -C "$top/selftests" TOP="$top" &&
        make -C "$top/lib" &&
        make -C "$top/tools/semctl" &&
        make -C "$top/selftests/lib" TOP="$top" &&
-       make -C "$top/tools/demo"; } \
+       make -C "$top/tools/demo" &&
+       make -C "$top/python"; } \
 	>"$cache/selftests-build.log" 2>&1; then
 	cat "$cache/selftests-build.log"
 	selftests=FAIL
