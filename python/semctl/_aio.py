@@ -10,8 +10,9 @@ Per event loop and kernel semaphore there is one queue of waiting tasks
   waiting task has one IORING_OP_URING_CMD / SEMCTL_URING_CMD_ACQUIRE in
   flight: it waits *in the kernel's FIFO queue* with threads and processes.
   SQEs are written at once and submitted in one io_uring_enter per loop
-  turn, or before a release of this loop, whichever comes first, so the
-  kernel queues them in the order the tasks called acquire().  A grant is
+  turn, so the kernel queues them in the order the tasks called acquire()
+  (a release need not flush them: they are younger than every request
+  already in the kernel).  A grant is
   handed to the oldest task of the queue waiting for the same count (on
   6.1 each request waits in its own io-wq worker and they may complete out
   of order).  A release from the loop's thread reaps the ring right after
@@ -524,10 +525,13 @@ class _Queue:
         self._drop_done()
 
     def after_release(self):
-        """A release from this loop's thread: wake who it satisfied now."""
-        if self.ring is not None:
-            if self.ring.tickets:
-                self.ring.reap()
+        """A release from this loop's thread: wake who it satisfied now
+        (on 6.7+ the grant's task work ran on the way out of the ioctl)."""
+        ring = self.ring
+        if ring is not None:
+            r32 = ring._r32
+            if r32[ring._cq_head] != r32[ring._cq_tail]:
+                ring.reap()
         elif self.live:
             self.serve()
 
@@ -552,19 +556,17 @@ async def acquire_async(sem, n, timeout):
 
 
 def _release(sem, n):
-    """Release, flushing this loop's queued requests into the kernel first
-    (so that the units go to them in their order) and reaping after."""
+    """Release, then hand what it granted to this loop's waiters at once.
+
+    Requests written but not yet submitted are younger than every one in
+    the kernel, so they need not be flushed first: they enter the kernel
+    queue (or take the freed units) at the loop turn's flush, in order."""
+    sem.release(n)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        sem.release(n)
         return
-    q = _queue(loop, sem)
-    ring = q.ring
-    if ring is not None and ring.unsubmitted:
-        ring.flush()
-    sem.release(n)
-    q.after_release()
+    _queue(loop, sem).after_release()
 
 
 class Semaphore:
