@@ -391,10 +391,15 @@ class _Queue:
         if res == 0:
             # the units go to the oldest live waiter for the same count; a
             # younger owner takes over that waiter's request in flight
-            for w in self.waiters:
-                if w[1] == t.n and not w[0].done():
-                    break
+            if owner is not None and owner[3] and not owner[0].done():
+                w = owner           # timing out: it keeps what it got
             else:
+                w = None
+                for x in self.waiters:
+                    if x[1] == t.n and not x[3] and not x[0].done():
+                        w = x
+                        break
+            if w is None:
                 s = self.sem()
                 if s is not None:
                     _give_back(s, t.n)      # owner cancelled meanwhile
@@ -412,12 +417,12 @@ class _Queue:
             w[0].set_result(True)
             self._drop_done()
             return
-        if res == -_ECANCELED and (owner is None or owner[0].done()):
-            return
         if owner is None or owner[0].done():
             return
         self.live -= 1
-        if res == -errno.EINVAL:
+        if res == -_ECANCELED and owner[3]:
+            owner[0].set_result(False)      # the timeout's cancel landed
+        elif res == -errno.EINVAL:
             owner[0].set_exception(ValueError(
                 "cannot acquire %d units: more than the semaphore's maximum"
                 % t.n))
@@ -445,7 +450,7 @@ class _Queue:
         s = self.sem()
         w = self.waiters
         while w and s is not None:
-            fut, n, _ = w[0]
+            fut, n = w[0][0], w[0][1]
             if fut.done():
                 w.popleft()
                 continue
@@ -476,7 +481,7 @@ class _Queue:
         False if *timeout* seconds pass first."""
         loop = self.loop()
         fut = loop.create_future()
-        w = [fut, n, None]
+        w = [fut, n, None, False]   # future, count, ticket, timing out
         self.waiters.append(w)
         self.live += 1
         ring = self.ring
@@ -502,10 +507,18 @@ class _Queue:
         return fut.result()
 
     def _expire(self, w):
-        if not w[0].done():
-            self.live -= 1
-            w[0].set_result(False)
-            self._withdraw(w)
+        if w[0].done():
+            return
+        if w[2] is not None and self.ring is not None:
+            # False only once the kernel has let go of the request (on 6.1
+            # the cancel reaches an io-wq worker some time later), so that
+            # nothing of ours is still queued after acquire returns False
+            w[3] = True
+            self.ring.cancel(w[2])
+            return
+        self.live -= 1
+        w[0].set_result(False)
+        self._withdraw(w)
 
     def _abandon(self, w, sem):
         fut = w[0]
