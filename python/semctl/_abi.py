@@ -104,18 +104,32 @@ _NAME_ERRORS = {
 }
 
 
+def _above_stdio(fd):
+    """A semaphore fd never sits on 0, 1 or 2: a program started with them
+    closed would take its own output for releases (write(2) releases).
+    Moved to the lowest free number from 3, close-on-exec kept."""
+    if fd > 2:
+        return fd
+    try:
+        cloexec = fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        return fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC if cloexec
+                           else fcntl.F_DUPFD, 3)
+    finally:
+        os.close(fd)
+
+
 def create(name, value, max_, mode, flags):
     """SEMCTL_IOC_CREATE: a new fd (open-or-create unless CREATE_EXCL)."""
     buf = _name_buffer(name) if name is not None else None
     addr = ctypes.addressof(buf) if buf is not None else 0
-    return _device_call(IOC_CREATE, lambda: bytearray(
-        _CREATE.pack(_CREATE.size, flags, value, max_, addr, mode, 0)), name)
+    return _above_stdio(_device_call(IOC_CREATE, lambda: bytearray(
+        _CREATE.pack(_CREATE.size, flags, value, max_, addr, mode, 0)), name))
 
 
 def open_(name, flags):
     buf = _name_buffer(name)
-    return _device_call(IOC_OPEN, lambda: bytearray(
-        _OPEN.pack(_OPEN.size, flags, ctypes.addressof(buf))), name)
+    return _above_stdio(_device_call(IOC_OPEN, lambda: bytearray(
+        _OPEN.pack(_OPEN.size, flags, ctypes.addressof(buf))), name))
 
 
 def unlink(name):

@@ -34,6 +34,7 @@ import asyncio
 import collections
 import ctypes
 import errno
+import itertools
 import math
 import mmap
 import operator
@@ -131,6 +132,8 @@ class _Ring:
         self._sq_tail = p.sq_off.tail // 4
         self._cq_head = p.cq_off.head // 4
         self._cq_tail = p.cq_off.tail // 4
+        # completions the kernel had to drop: none may go unnoticed
+        self._cq_overflow = p.cq_off.overflow // 4
         self._sq_mask = r32[p.sq_off.ring_mask // 4]
         self._cq_mask = r32[p.cq_off.ring_mask // 4]
         self._sq_entries = p.sq_entries
@@ -151,7 +154,6 @@ class _Ring:
             pass
         self.pid = os.getpid()
         self.tickets = {}        # user_data -> _Ticket (None: a cancel)
-        self.next_ud = 1
         self.unsubmitted = 0
         self.flush_scheduled = False
         self.loop = weakref.ref(loop)   # the loop's finalizer closes us
@@ -206,8 +208,7 @@ class _Ring:
     def acquire(self, queue, n, waiter):
         t = _Ticket()
         t.queue, t.n, t.waiter = queue, n, waiter
-        ud = t.ud = self.next_ud
-        self.next_ud = ud + 1
+        ud = t.ud = _new_user_data()
         self.tickets[ud] = t
         self._sqe(_OP_URING_CMD, queue.fd, _abi.URING_CMD_ACQUIRE, 0, ud,
                   n | (queue.aflags << 32), 0)
@@ -227,8 +228,7 @@ class _Ring:
         # semctl's own cancel reaches a request queued in the semaphore;
         # io_uring's ASYNC_CANCEL one still in io-wq (and every one on 6.1)
         for op in (_OP_URING_CMD, _OP_ASYNC_CANCEL):
-            cud = self.next_ud
-            self.next_ud = cud + 1
+            cud = _new_user_data()
             self.tickets[cud] = None
             if op == _OP_URING_CMD:
                 self._sqe(op, t.queue.fd, _abi.URING_CMD_CANCEL, 0, cud, t.ud, 0)
@@ -244,6 +244,10 @@ class _Ring:
         r32 = self._r32
         if kick:
             self._enter_fn(_NR_ENTER, self.fd, 0, 0, _ENTER_GETEVENTS, None, 0)
+        if r32[self._cq_overflow]:
+            raise OSError(errno.EIO, "io_uring dropped %d completions of "
+                          "semctl acquires: their units cannot be accounted"
+                          % r32[self._cq_overflow])
         mask, base, r64, ri32 = self._cq_mask, self._cq_base, self._r64, self._ri32
         tickets = self.tickets
         hi, ti = self._cq_head, self._cq_tail
@@ -302,6 +306,17 @@ class _LoopState:
         self.queues = {}         # id(sem) -> _Queue
 
 
+# The kernel's cancel matches (open file, user_data), and an open file is
+# shared by every ring of this process (threads' loops) and, for anonymous
+# semaphores, by forked children: user_data is the pid and a counter of
+# the process, never reused by another ring that may share the file.
+_ud_counter = itertools.count(1)
+
+
+def _new_user_data():
+    return (os.getpid() << 40) | (next(_ud_counter) & ((1 << 40) - 1))
+
+
 _states = weakref.WeakKeyDictionary()     # loop -> _LoopState
 _last = [lambda: None, None]              # the last loop (weakly), its state
 _no_uring = [None]                        # why io_uring is not used, if not
@@ -310,7 +325,11 @@ _no_uring = [None]                        # why io_uring is not used, if not
 def _new_ring(loop):
     if MODE == "poll" or _no_uring[0] is not None:
         return None
-    if MODE != "uring" and platform.machine() not in ("x86_64", "AMD64"):
+    if platform.machine() not in ("x86_64", "AMD64"):
+        # the ring's shared memory is read with plain loads: x86-64's TSO
+        if MODE == "uring":
+            raise OSError(errno.ENOTSUP, "SEMCTL_PY_ASYNC=uring: the io_uring "
+                          "mode needs x86-64 (its memory ordering)")
         _no_uring[0] = "not x86-64"
         return None
     try:

@@ -192,7 +192,9 @@ class _Methods:
         return None
 
     async def __aexit__(self, t, v, tb):
-        self.release()
+        # A waiter of this loop the release grants is woken right here.
+        from . import _aio
+        _aio._release(self, 1)
 
     def poison(self):
         """Close the semaphore to acquirers for good: every queued and

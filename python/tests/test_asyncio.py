@@ -345,6 +345,38 @@ class AsyncBase:
 class UringTests(AsyncBase, unittest.TestCase):
     mode = "uring"
 
+    def test_cancel_in_one_loop_spares_another_loops_acquire(self):
+        # Two loops (threads) share the open file; the kernel's cancel
+        # matches (open file, user_data): a timeout in one loop must not
+        # cancel the other's pending acquire (issue 17, point 4).
+        s = self.sem(0)
+        a_waiting = threading.Event()
+        result = {}
+
+        async def a():
+            fut = asyncio.ensure_future(s.acquire_async())
+            await until(lambda: s.info().waiters >= 1)
+            a_waiting.set()
+            result["a"] = await asyncio.wait_for(fut, LONG)
+
+        async def b():
+            self.assertTrue(await asyncio.get_running_loop().run_in_executor(
+                None, a_waiting.wait, LONG))
+            result["b"] = await s.acquire_async(1, 0.2)
+
+        def in_thread(i):
+            asyncio.run(asyncio.wait_for(a() if i == 0 else b(), LONG * 2))
+
+        threads = Threads(in_thread, 2)
+        self.assertTrue(wait_for(lambda: "b" in result))
+        self.assertIs(result["b"], False)
+        self.assertTrue(waiters(s, 1))     # a's acquire is still queued
+        s.release()
+        threads.join()
+        self.assertIs(result["a"], True)
+        s.release()
+        self.assertEqual(s.value, 1)
+
     def test_fifo_with_threads(self):
         # thread, task, thread: served in arrival order, one queue
         s = self.sem(0)
