@@ -424,17 +424,22 @@ class _Queue:
                     _give_back(s, t.n)      # owner cancelled meanwhile
                 return
             other = w[2]
+            unneeded = None
             if w is not owner and other is not None:
                 if owner is not None and not owner[0].done():
                     other.waiter = owner
                     owner[2] = other
                 else:               # nobody needs it any more
                     other.waiter = None
-                    self.ring.cancel(other)
+                    unneeded = other
             w[2] = None
             self.live -= 1
             w[0].set_result(True)
             self._drop_done()
+            # Only now: a cancel flushes and reaps, which re-enters here,
+            # and must find w served already.
+            if unneeded is not None:
+                self.ring.cancel(unneeded)
             return
         if owner is None or owner[0].done():
             return
