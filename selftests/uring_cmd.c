@@ -91,16 +91,20 @@ static int reap(struct io_uring *ring, int timeout_ms, __u64 *ud, int *res)
 	return 0;
 }
 
-/* Submit one acquire and complete it synchronously (validation paths). */
-static int acquire_result(int fd, __u32 op, __u32 count, __u32 flags)
+/*
+ * Submit one command on a ring of its own (@ring_flags), its SQE changed by
+ * @poke if given, and wait (bounded) for its result, or -errno.
+ */
+static int command_result(int fd, unsigned int ring_flags, __u32 op,
+			  const struct semctl_uring_acquire *a,
+			  void (*poke)(struct io_uring_sqe *sqe))
 {
-	struct semctl_uring_acquire a = { .count = count, .flags = flags };
 	struct io_uring_sqe *sqe;
 	struct io_uring ring;
 	__u64 ud;
 	int res, ret;
 
-	ret = io_uring_queue_init(4, &ring, 0);
+	ret = io_uring_queue_init(4, &ring, ring_flags);
 	if (ret)
 		return ret;
 	sqe = io_uring_get_sqe(&ring);
@@ -108,11 +112,23 @@ static int acquire_result(int fd, __u32 op, __u32 count, __u32 flags)
 		io_uring_queue_exit(&ring);
 		return -EBUSY;
 	}
-	prep_cmd(sqe, fd, op, &a, sizeof(a), 7);
+	if (ring_flags & IORING_SETUP_SQE128)
+		memset(sqe, 0, 128);
+	prep_cmd(sqe, fd, op, a, sizeof(*a), 7);
+	if (poke)
+		poke(sqe);
 	io_uring_submit(&ring);
 	ret = reap(&ring, CQE_WAIT_MS, &ud, &res);
 	io_uring_queue_exit(&ring);
 	return ret ? ret : res;
+}
+
+/* Submit one acquire and complete it synchronously (validation paths). */
+static int acquire_result(int fd, __u32 op, __u32 count, __u32 flags)
+{
+	struct semctl_uring_acquire a = { .count = count, .flags = flags };
+
+	return command_result(fd, 0, op, &a, NULL);
 }
 
 /* Bounded poll until the value is @value; 0 or -ETIMEDOUT. */
@@ -523,27 +539,9 @@ static int acquire_poked(int fd, unsigned int ring_flags,
 			 void (*poke)(struct io_uring_sqe *sqe))
 {
 	struct semctl_uring_acquire a = { .count = 1 };
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	__u64 ud;
-	int res, ret;
 
-	ret = io_uring_queue_init(4, &ring, ring_flags);
-	if (ret)
-		return ret;
-	sqe = io_uring_get_sqe(&ring);
-	if (!sqe) {
-		io_uring_queue_exit(&ring);
-		return -EBUSY;
-	}
-	if (ring_flags & IORING_SETUP_SQE128)
-		memset(sqe, 0, 128);
-	prep_cmd(sqe, fd, SEMCTL_URING_CMD_ACQUIRE, &a, sizeof(a), 7);
-	poke(sqe);
-	io_uring_submit(&ring);
-	ret = reap(&ring, CQE_WAIT_MS, &ud, &res);
-	io_uring_queue_exit(&ring);
-	return ret ? ret : res;
+	return command_result(fd, ring_flags, SEMCTL_URING_CMD_ACQUIRE, &a,
+			      poke);
 }
 
 static void poke_ioprio(struct io_uring_sqe *sqe)

@@ -11,6 +11,7 @@ interrupts a blocked acquire with ``KeyboardInterrupt``.
 import ctypes
 import errno
 import fcntl
+import operator
 import os
 import struct
 
@@ -74,6 +75,16 @@ def _name_buffer(name):
     if not name or b"/" in name:
         raise ValueError("a semaphore name is 1..%d bytes without '/'" % NAME_MAX)
     return ctypes.create_string_buffer(name)
+
+
+def check_count(n):
+    """A unit count as the kernel takes it: an integer 1..VALUE_MAX."""
+    n = operator.index(n)
+    if n < 1:
+        raise ValueError("n must be one or more")
+    if n > VALUE_MAX:
+        raise ValueError("n must be at most %d" % VALUE_MAX)
+    return n
 
 
 def _device_call(request, build, name=None):

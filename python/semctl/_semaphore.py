@@ -35,15 +35,6 @@ def unlink(name):
     _abi.unlink(name)
 
 
-def _check_count(n):
-    n = operator.index(n)
-    if n < 1:
-        raise ValueError("n must be one or more")
-    if n > _abi.VALUE_MAX:
-        raise ValueError("n must be at most %d" % _abi.VALUE_MAX)
-    return n
-
-
 class _Methods:
     """A counting semaphore held by the semctl kernel module.
 
@@ -178,7 +169,7 @@ class _Methods:
         Waits in the kernel's FIFO queue with every other waiter (through
         io_uring; see Documentation/python.rst for the poll fallback).
         Cancellation never leaves units taken."""
-        n = _check_count(n)
+        n = _abi.check_count(n)
         if timeout is not None:
             if timeout != timeout:
                 raise ValueError("timeout must not be NaN")
