@@ -8,7 +8,8 @@
 #
 # For each kernel (KERNELS or --kernels; default both): builds semctl.ko
 # (tools/vm/build-module.sh), boots the kernel with tools/vm/run, runs
-# bench/semctl-bench and the Python rows (bench/python/pybench.py) inside,
+# bench/semctl-bench and the Python rows (bench/python/pybench.py and
+# asyncio_bench.py) inside,
 # and writes DIR/latest.md (one table set per
 # kernel, caveats first) and DIR/latest.png (the scaling rows, gnuplot).
 # DIR is bench/results for a full run, .cache/bench/smoke for --smoke (so

@@ -6,9 +6,9 @@
 Rows (issue 13): the uncontended acquire+release pair (against
 threading.Semaphore and multiprocessing.Semaphore), 4 threads on a count of
 2 (threading.Semaphore) and 4 fork()ed processes on a count of 2
-(multiprocessing.Semaphore). semctl is measured with undo=False (the mapped
-compare-and-swap while nobody waits) and with undo=True (the constructor's
-default: every call is a syscall, the kernel must record the undo).
+(multiprocessing.Semaphore). semctl is measured with undo=False (the constructor's
+default: the mapped compare-and-swap while nobody waits) and with undo=True
+(every call is a syscall, the kernel must record the undo).
 Prints Markdown in the style of bench/semctl-bench. Needs /dev/semctl.
 """
 import argparse
@@ -180,8 +180,8 @@ def main():
     mp = multiprocessing.get_context("fork")
 
     semctl_cols = [
-        ("semctl undo=False", lambda v: semctl.Semaphore(v, undo=False)),
-        ("semctl undo=True (default)", lambda v: semctl.Semaphore(v)),
+        ("semctl undo=False (default)", lambda v: semctl.Semaphore(v)),
+        ("semctl undo=True", lambda v: semctl.Semaphore(v, undo=True)),
     ]
     rows = [
         ("uncontended acquire+release pair, ns per pair", "threading.Semaphore",

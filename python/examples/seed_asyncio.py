@@ -1,8 +1,8 @@
 import asyncio
-import semctl
+import semctl.asyncio
 
 # Create an asyncio semaphore (max 2 tasks can access at a time)
-semaphore = semctl.Semaphore(2)
+semaphore = semctl.asyncio.Semaphore(2)
 
 async def worker(worker_id):
     print(f"Task {worker_id} waiting to access the resource...")

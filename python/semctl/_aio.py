@@ -20,7 +20,8 @@ Per event loop and kernel semaphore there is one queue of waiting tasks
   the ioctl, so the woken task runs on the next loop turn, as with
   asyncio.Semaphore.  A cancelled wait submits SEMCTL_URING_CMD_CANCEL and
   IORING_OP_ASYNC_CANCEL; units granted meanwhile are released when the
-  completion is reaped.
+  completion is reaped.  Closing the ring cancels and reaps every acquire
+  in flight first (bounded), so that no grant is left unread in it.
 
 "poll" (fallback: io_uring unavailable, other architectures, or
   SEMCTL_PY_ASYNC=poll): add_reader() on the semaphore fd plus a
@@ -40,6 +41,7 @@ import mmap
 import operator
 import os
 import platform
+import time
 import weakref
 
 from . import _abi
@@ -50,11 +52,14 @@ _NR_SETUP, _NR_ENTER, _NR_REGISTER = 425, 426, 427
 _OP_ASYNC_CANCEL = 14
 _OP_URING_CMD = 46
 _ENTER_GETEVENTS = 1
+_ENTER_EXT_ARG = 8
 _FEAT_SINGLE_MMAP = 1
 _OFF_SQES = 0x10000000
 _REGISTER_IOWQ_MAX_WORKERS = 19
 _RING_ENTRIES = 256
 _ECANCELED = errno.ECANCELED
+# how long close() waits for the acquires it cancels to complete
+_DRAIN_SECONDS = 5.0
 
 
 class _SqOff(ctypes.Structure):
@@ -67,6 +72,15 @@ class _CqOff(ctypes.Structure):
     _fields_ = [(f, ctypes.c_uint32) for f in (
         "head", "tail", "ring_mask", "ring_entries", "overflow", "cqes",
         "flags", "resv1")] + [("user_addr", ctypes.c_uint64)]
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("sec", ctypes.c_int64), ("nsec", ctypes.c_int64)]
+
+
+class _GeteventsArg(ctypes.Structure):      # IORING_ENTER_EXT_ARG (5.11+)
+    _fields_ = [("sigmask", ctypes.c_uint64), ("sigmask_sz", ctypes.c_uint32),
+                ("pad", ctypes.c_uint32), ("ts", ctypes.c_uint64)]
 
 
 class _Params(ctypes.Structure):
@@ -157,6 +171,7 @@ class _Ring:
         self.unsubmitted = 0
         self.flush_scheduled = False
         self.loop = weakref.ref(loop)   # the loop's finalizer closes us
+        self.closing = False     # close() drains: grants are given back
         self.closed = False
         loop.add_reader(self.fd, self.reap, True)
 
@@ -177,7 +192,7 @@ class _Ring:
         q[base + 7] = w7
         r32[self._sq_tail] = (tail + 1) & 0xFFFFFFFF
         self.unsubmitted += 1
-        if not self.flush_scheduled:
+        if not self.flush_scheduled and not self.closing:
             self.flush_scheduled = True
             self.loop().call_soon(self.flush)
 
@@ -198,12 +213,31 @@ class _Ring:
                 if e in (errno.EAGAIN, errno.EBUSY):
                     self.reap()          # CQ overflow: make room, retry
                     continue
-                raise OSError(e, os.strerror(e))
-            n -= r
+                self._take_back_unsubmitted(e)
+                break
             if r == 0:
-                raise OSError(errno.EIO, "io_uring did not take the submission")
+                self._take_back_unsubmitted(errno.EIO)
+                break
+            n -= r
         self.unsubmitted = 0
         self.reap()
+
+    def _take_back_unsubmitted(self, err):
+        """io_uring_enter failed: the SQEs past the kernel's SQ head were
+        not consumed.  Move the tail back over them (else a later enter
+        would submit them behind newer ones) and fail their acquires with
+        *err*; a cancel among them is sent again by its retry timer."""
+        r32, q, mask = self._r32, self._sqe64, self._sq_mask
+        head, tail = r32[self._sq_head], r32[self._sq_tail]
+        failed = []
+        while head != tail:
+            failed.append(self.tickets.pop(q[(head & mask) * 8 + 4], None))
+            head = (head + 1) & 0xFFFFFFFF
+        r32[self._sq_tail] = r32[self._sq_head]
+        self.unsubmitted = 0
+        for t in failed:
+            if t is not None:
+                t.queue.granted(t, -err)
 
     def acquire(self, queue, n, waiter):
         t = _Ticket()
@@ -225,16 +259,21 @@ class _Ring:
         # from io-wq is not yet queued in the semaphore, and miss it.
         delay = min(max(delay * 2, 0.01), 0.5)
         loop.call_later(delay, self.cancel, t, delay)
-        # semctl's own cancel reaches a request queued in the semaphore;
+        self._cancel_sqes(t)
+        self.flush()
+
+    def _cancel_sqes(self, t):
+        # semctl's own cancel reaches a request queued in the semaphore
+        # (not once the semaphore's fd is closed: its number may be reused);
         # io_uring's ASYNC_CANCEL one still in io-wq (and every one on 6.1)
-        for op in (_OP_URING_CMD, _OP_ASYNC_CANCEL):
+        if not t.queue.closed():
             cud = _new_user_data()
             self.tickets[cud] = None
-            if op == _OP_URING_CMD:
-                self._sqe(op, t.queue.fd, _abi.URING_CMD_CANCEL, 0, cud, t.ud, 0)
-            else:
-                self._sqe(op, -1, 0, t.ud, cud, 0, 0)
-        self.flush()
+            self._sqe(_OP_URING_CMD, t.queue.fd, _abi.URING_CMD_CANCEL, 0,
+                      cud, t.ud, 0)
+        cud = _new_user_data()
+        self.tickets[cud] = None
+        self._sqe(_OP_ASYNC_CANCEL, -1, 0, t.ud, cud, 0, 0)
 
     def reap(self, kick=False):
         """Hand out what completed.  *kick* (the ring fd polled readable):
@@ -261,26 +300,64 @@ class _Ring:
             res = ri32[off // 4 + 2]
             r32[hi] = (head + 1) & 0xFFFFFFFF
             t = tickets.pop(ud, None)
-            if t is not None:
+            if t is None:
+                continue
+            if not self.closing:
                 t.queue.granted(t, res)
+            elif res == 0:
+                s = t.queue.sem()
+                if s is not None:
+                    _give_back(s, t.n)
 
     def close(self):
+        """Cancel every acquire in flight, give back what completes granted
+        meanwhile, then close the ring.  A grant that completed after the
+        last reap would otherwise sit unread in the closed ring: units held
+        for good (or until the semaphore's fd closes, with undo)."""
         if self.closed or self.pid != os.getpid():
             return
-        try:
-            self.flush()
-        except OSError:
-            pass
-        self.reap()             # give back units granted to abandoned waits
+        self.closing = True
+        self.flush()
+        left = self._drain(_DRAIN_SECONDS)
         self.closed = True
         loop = self.loop()
         if loop is not None and not loop.is_closed():
             loop.remove_reader(self.fd)
-        for t in self.tickets.values():
-            if t is not None and t.waiter is not None and not t.waiter[0].done():
-                t.waiter[0].cancel()
+        for w in {id(t.waiter): t.waiter for t in self.tickets.values()
+                  if t is not None and t.waiter is not None}.values():
+            if not w[0].done():
+                try:
+                    w[0].cancel()
+                except RuntimeError:    # its loop is closed already
+                    pass
         self._release_views()
         os.close(self.fd)       # the kernel cancels what is still queued
+        if left:
+            raise OSError(errno.ETIMEDOUT, "%d semctl acquires did not "
+                          "complete within %.0f s of their cancel; their "
+                          "ring is closed" % (left, _DRAIN_SECONDS))
+
+    def _drain(self, budget):
+        """Reap until no acquire is in flight, cancelling those left every
+        10 ms, for at most *budget* seconds; how many are left."""
+        ts = _Timespec(0, 10 * 1000 * 1000)
+        arg = _GeteventsArg(0, 0, 0, ctypes.addressof(ts))
+        end = time.monotonic() + budget
+        while True:
+            self.reap()
+            # a closed semaphore's units cannot be given back through it
+            # (with undo its file's release returns them): not waited for
+            pending = [t for t in self.tickets.values()
+                       if t is not None and not t.queue.closed()]
+            if not pending or time.monotonic() > end:
+                return len(pending)
+            for t in pending:
+                self._cancel_sqes(t)
+            self.flush()
+            # wait for one completion, 10 ms at most (-ETIME: none came)
+            self._enter_fn(_NR_ENTER, self.fd, 0, 1,
+                           _ENTER_GETEVENTS | _ENTER_EXT_ARG,
+                           ctypes.addressof(arg), ctypes.sizeof(arg))
 
     def _release_views(self):
         for v in (self._r32, self._r64, self._ri32, self._sqe64):

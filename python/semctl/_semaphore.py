@@ -50,13 +50,16 @@ class _Methods:
     *create*  ``False``: only open an existing name (FileNotFoundError if
               missing); ``"exclusive"``: only create (FileExistsError).
     *undo*    acquire with ``SEMCTL_ACQUIRE_UNDO``: units this process
-              holds come back when it exits, however it exits.
+              holds come back when it exits, however it exits.  Off by
+              default, as threading's and multiprocessing's semaphores
+              have no such thing (any holder may release, and it keeps the
+              mapped compare-and-swap path); an extra to ask for.
     *mode*    permission bits of a new named semaphore.
     """
 
     _bounded = False
 
-    def __init__(self, value=1, *, name=None, max=None, create=True, undo=True,
+    def __init__(self, value=1, *, name=None, max=None, create=True, undo=False,
                  mode=0o600):
         value = operator.index(value)
         if value < 0:
@@ -102,7 +105,7 @@ class _Methods:
         return self
 
     @classmethod
-    def open(cls, name, *, undo=True):
+    def open(cls, name, *, undo=False):
         """Open the existing named semaphore *name*."""
         return cls(name=name, create=False, undo=undo)
 

@@ -4,6 +4,7 @@ steps run on both where they should agree), async with / acquire_async,
 cancellation and timeouts without lost units, FIFO within a loop and with
 threads, both modes."""
 import asyncio
+import ctypes
 import errno
 import random
 import re
@@ -438,6 +439,55 @@ class UringTests(AsyncBase, unittest.TestCase):
         self.assertEqual(s.info().waiters, 0)
         s.release(2)
         self.assertEqual(s.value, 2)
+
+
+    def test_close_gives_back_a_grant_in_flight(self):
+        # A grant that completes while the loop's ring closes is read and
+        # given back before the ring goes, not left unread in it with the
+        # unit held (issue 17, point 7).
+        s = self.sem(0)
+        loop = asyncio.new_event_loop()
+        try:
+            loop.create_task(s.acquire_async())
+            loop.run_until_complete(until(lambda: s.info().waiters >= 1))
+            ring = _aio._state(loop).ring
+            # granted from another thread; the loop never runs again
+            t = threading.Thread(target=s.release)
+            t.start()
+            t.join(LONG)
+            ring.close()
+        finally:
+            loop.close()
+        self.assertEqual(s.info().waiters, 0)
+        self.assertEqual(s.value, 1)
+
+    def test_refused_submit_fails_its_acquire(self):
+        # io_uring_enter refuses the submission: the acquire fails with its
+        # error at once, and the ring goes on matching later completions
+        # to their own requests (issue 17, point 7).
+        s = self.sem(0)
+
+        def refuse(*args):
+            ctypes.set_errno(errno.ENOMEM)
+            return -1
+
+        async def f():
+            ring = _aio._state(asyncio.get_running_loop()).ring
+            real, ring._enter_fn = ring._enter_fn, refuse
+            try:
+                with self.assertRaises(OSError) as cm:
+                    await asyncio.wait_for(s.acquire_async(), LONG)
+            finally:
+                ring._enter_fn = real
+            self.assertEqual(cm.exception.errno, errno.ENOMEM)
+            self.assertEqual(s.info().waiters, 0)
+            task = asyncio.create_task(s.acquire_async())
+            await until(lambda: s.info().waiters >= 1)
+            s.release()
+            self.assertIs(await asyncio.wait_for(task, LONG), True)
+            s.release()
+        self.run_async(f())
+        self.assertEqual(s.value, 1)
 
 
 class PollTests(AsyncBase, unittest.TestCase):

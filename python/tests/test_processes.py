@@ -82,6 +82,7 @@ class ProcessTests:
         self.ctx = multiprocessing.get_context(self.method)
 
     def sem(self, *a, **kw):
+        kw.setdefault("undo", True)    # most tests here are about undo
         s = semctl.Semaphore(*a, **kw)
         self.addCleanup(s.close)
         if s.name is not None:
@@ -171,7 +172,7 @@ class ProcessTests:
         # Documented limit: an anonymous semaphore has one open file, shared
         # with the children (fork inherits it, spawn passes it); its undo
         # comes back when the last process holding it closes it.
-        s = semctl.Semaphore(3)
+        s = semctl.Semaphore(3, undo=True)
         ev = self.ctx.Event()
         self.run_procs(_take_and_die, [(s, 2, ev)])
         self.assertEqual(s.value, 1)

@@ -23,9 +23,12 @@ class PyBoundedSemaphore(PySemaphore):
 
 
 class SemaphoreTests(unittest.TestCase):
+    """With undo=True (the kernel path); NoUndoSemaphoreTests: the default."""
     cls = semctl.Semaphore
+    undo = True
 
     def sem(self, *a, **kw):
+        kw.setdefault("undo", self.undo)
         s = self.cls(*a, **kw)
         self.addCleanup(s.close)
         return s
@@ -226,7 +229,7 @@ class SemaphoreTests(unittest.TestCase):
         self.assertEqual(i.max, 5 if not self.cls._bounded else 3)
         self.assertEqual(i.waiters, 0)
         s.acquire(n=2)
-        self.assertEqual(s.info().undo, 2)   # undo=True is the default
+        self.assertEqual(s.info().undo, 2)   # this class asks for undo
         self.assertFalse(s.locked())
         s.acquire()
         self.assertTrue(s.locked())
@@ -525,9 +528,22 @@ class ErrorMessageTests(unittest.TestCase):
         self.assertIn("modprobe semctl", str(cm.exception))
         self.assertIn("not loaded", str(cm.exception))
 
+    def test_default_is_no_undo(self):
+        # as threading's and multiprocessing's: no undo unless asked for
+        name = uname()
+        for s in (semctl.Semaphore(2), semctl.BoundedSemaphore(2),
+                  semctl.Semaphore(2, name=name), semctl.Semaphore.open(name),
+                  PySemaphore(2)):
+            self.addCleanup(s.close)
+            self.assertIs(s.undo, False)
+            s.acquire()
+            self.assertEqual(s.info().undo, 0)
+            s.release()
+        semctl.unlink(name)
+
     def test_release_past_max_without_undo(self):
         for cls in (semctl.BoundedSemaphore, PyBoundedSemaphore):
-            s = cls(1)
+            s = cls(1, undo=True)
             self.addCleanup(s.close)
             with self.assertRaisesRegex(ValueError, r"released too many times: "
                                         r"value 1 \+ 1 would exceed the maximum 1; "
