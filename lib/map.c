@@ -106,7 +106,7 @@ SEMCTL_API int semctl_map_create(int fd, struct semctl_map **mapp)
 	 * write()s. EBADF: one without the read right (or no fd at all,
 	 * which mmap() reports the same way).
 	 */
-	ret = semctl_query(fd, &info);
+	ret = semctl_sem_query(fd, &info);
 	if (ret < 0 && ret != -EBADF)
 		return ret;
 	map = calloc(1, sizeof(*map));
@@ -259,7 +259,7 @@ SEMCTL_API int semctl_map_acquire(struct semctl_map *map, uint64_t count,
 		if (ret != -EBUSY)
 			return ret;
 	}
-	return semctl_acquire(map->fd, count, flags);
+	return semctl_sem_acquire(map->fd, count, flags);
 }
 
 SEMCTL_API int semctl_map_try_acquire(struct semctl_map *map, uint64_t count,
@@ -298,7 +298,7 @@ SEMCTL_API int semctl_map_acquire_timeout(struct semctl_map *map,
 					      SEMCTL_ACQUIRE_TRY);
 	if (ret != -EBUSY)
 		return ret;
-	return semctl_acquire_timeout(map->fd, count, flags, ts);
+	return semctl_sem_acquire_timeout(map->fd, count, flags, ts);
 }
 
 /*
@@ -348,6 +348,6 @@ SEMCTL_API int semctl_map_release(struct semctl_map *map, uint64_t count,
 		}
 	}
 kernel:
-	return previous ? semctl_release(map->fd, count, previous) :
+	return previous ? semctl_sem_release(map->fd, count, previous) :
 			  semctl_map_write(map, count);
 }

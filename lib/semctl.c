@@ -95,8 +95,8 @@ static int semctl_fd_above_stdio(int fd)
 	return moved;
 }
 
-SEMCTL_API int semctl_create(const char *name, uint64_t value, uint64_t max,
-			     mode_t mode, unsigned int flags)
+SEMCTL_API int semctl_sem_create(const char *name, uint64_t value,
+				 uint64_t max, mode_t mode, unsigned int flags)
 {
 	struct semctl_create c;
 
@@ -110,7 +110,7 @@ SEMCTL_API int semctl_create(const char *name, uint64_t value, uint64_t max,
 	return semctl_fd_above_stdio(semctl_dev_ioctl(SEMCTL_IOC_CREATE, &c));
 }
 
-SEMCTL_API int semctl_open(const char *name, unsigned int flags)
+SEMCTL_API int semctl_sem_open(const char *name, unsigned int flags)
 {
 	struct semctl_open o;
 
@@ -123,7 +123,7 @@ SEMCTL_API int semctl_open(const char *name, unsigned int flags)
 	return semctl_fd_above_stdio(semctl_dev_ioctl(SEMCTL_IOC_OPEN, &o));
 }
 
-SEMCTL_API int semctl_unlink(const char *name)
+SEMCTL_API int semctl_sem_unlink(const char *name)
 {
 	struct semctl_unlink u;
 
@@ -135,8 +135,8 @@ SEMCTL_API int semctl_unlink(const char *name)
 	return semctl_dev_ioctl(SEMCTL_IOC_UNLINK, &u);
 }
 
-SEMCTL_API int semctl_list(uint64_t *cursor, struct semctl_info *entries,
-			   unsigned int count)
+SEMCTL_API int semctl_sem_list(uint64_t *cursor,
+			       struct semctl_info *entries, unsigned int count)
 {
 	struct semctl_list l;
 	int ret;
@@ -158,7 +158,7 @@ SEMCTL_API int semctl_list(uint64_t *cursor, struct semctl_info *entries,
 	return l.count;
 }
 
-SEMCTL_API int semctl_acquire(int fd, uint64_t count, unsigned int flags)
+SEMCTL_API int semctl_sem_acquire(int fd, uint64_t count, unsigned int flags)
 {
 	struct semctl_acquire a = {
 		.size = sizeof(a),
@@ -169,9 +169,10 @@ SEMCTL_API int semctl_acquire(int fd, uint64_t count, unsigned int flags)
 	return semctl_ioctl(fd, SEMCTL_IOC_ACQUIRE, &a);
 }
 
-SEMCTL_API int semctl_try_acquire(int fd, uint64_t count, unsigned int flags)
+SEMCTL_API int semctl_sem_try_acquire(int fd, uint64_t count,
+				      unsigned int flags)
 {
-	return semctl_acquire(fd, count, flags | SEMCTL_ACQUIRE_TRY);
+	return semctl_sem_acquire(fd, count, flags | SEMCTL_ACQUIRE_TRY);
 }
 
 /*
@@ -221,9 +222,9 @@ static bool semctl_retry_left(int fd, uint64_t count, unsigned int flags,
 	return true;
 }
 
-SEMCTL_API int semctl_acquire_timeout(int fd, uint64_t count,
-				      unsigned int flags,
-				      const struct timespec *ts)
+SEMCTL_API int semctl_sem_acquire_timeout(int fd, uint64_t count,
+					  unsigned int flags,
+					  const struct timespec *ts)
 {
 	struct semctl_interrupted *last = &semctl_interrupted;
 	struct semctl_acquire a = {
@@ -263,7 +264,8 @@ SEMCTL_API int semctl_acquire_timeout(int fd, uint64_t count,
 	return ret;
 }
 
-SEMCTL_API int semctl_release(int fd, uint64_t count, uint64_t *previous)
+SEMCTL_API int semctl_sem_release(int fd, uint64_t count,
+				  uint64_t *previous)
 {
 	struct semctl_release r = {
 		.size = sizeof(r),
@@ -277,7 +279,7 @@ SEMCTL_API int semctl_release(int fd, uint64_t count, uint64_t *previous)
 	return ret;
 }
 
-SEMCTL_API int semctl_query(int fd, struct semctl_info *info)
+SEMCTL_API int semctl_sem_query(int fd, struct semctl_info *info)
 {
 	if (!info)
 		return -EINVAL;
@@ -286,7 +288,7 @@ SEMCTL_API int semctl_query(int fd, struct semctl_info *info)
 	return semctl_ioctl(fd, SEMCTL_IOC_QUERY, info);
 }
 
-SEMCTL_API int semctl_poison(int fd)
+SEMCTL_API int semctl_sem_poison(int fd)
 {
 	struct semctl_poison p = {
 		.size = sizeof(p),
@@ -294,3 +296,23 @@ SEMCTL_API int semctl_poison(int fd)
 
 	return semctl_ioctl(fd, SEMCTL_IOC_POISON, &p);
 }
+
+/*
+ * The names before 1.2 (LIBSEMCTL_1.0 in libsemctl.map), which C++ cannot
+ * use next to the structs of the same name (see <semctl.h>). Aliases, not
+ * wrappers: the same code at the same address, no extra call.
+ */
+#define SEMCTL_ALIAS(old, new) \
+	extern __typeof__(new) old \
+		__attribute__((alias(#new), visibility("default")))
+
+SEMCTL_ALIAS(semctl_create, semctl_sem_create);
+SEMCTL_ALIAS(semctl_open, semctl_sem_open);
+SEMCTL_ALIAS(semctl_unlink, semctl_sem_unlink);
+SEMCTL_ALIAS(semctl_list, semctl_sem_list);
+SEMCTL_ALIAS(semctl_acquire, semctl_sem_acquire);
+SEMCTL_ALIAS(semctl_acquire_timeout, semctl_sem_acquire_timeout);
+SEMCTL_ALIAS(semctl_try_acquire, semctl_sem_try_acquire);
+SEMCTL_ALIAS(semctl_release, semctl_sem_release);
+SEMCTL_ALIAS(semctl_query, semctl_sem_query);
+SEMCTL_ALIAS(semctl_poison, semctl_sem_poison);

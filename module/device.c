@@ -61,4 +61,4 @@ module_exit(semctl_exit);
 MODULE_DESCRIPTION("Counting semaphores as file descriptors");
 MODULE_AUTHOR("The semctl developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.1.0");
+MODULE_VERSION("1.2.0");

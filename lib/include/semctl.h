@@ -9,7 +9,7 @@
  * the map's spinning). The acquire and release paths are one system call
  * each and never allocate.
  *
- * A relative semctl_acquire_timeout() (or map) call that a signal ends
+ * A relative semctl_sem_acquire_timeout() (or map) call that a signal ends
  * with -EINTR, retried by the same thread with the same fd, count, flags
  * and the same, unchanged timespec object, waits only for the time the
  * first call had left: a loop around -EINTR ends by the first deadline.
@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 #define LIBSEMCTL_VERSION_MAJOR	1
-#define LIBSEMCTL_VERSION_MINOR	1
+#define LIBSEMCTL_VERSION_MINOR	2
 
 /* The control device the module registers. */
 #define SEMCTL_DEVICE		"/dev/semctl"
@@ -41,16 +41,41 @@ extern "C" {
  * Device operations. Each opens SEMCTL_DEVICE for the duration of the
  * call and fails with -ENODEV when it does not exist (module not loaded).
  */
+int semctl_sem_create(const char *name, uint64_t value, uint64_t max,
+		      mode_t mode, unsigned int flags);
+int semctl_sem_open(const char *name, unsigned int flags);
+int semctl_sem_unlink(const char *name);
+int semctl_sem_list(uint64_t *cursor, struct semctl_info *entries,
+		    unsigned int count);
+
+/* Semaphore fd operations: one ioctl each. */
+struct timespec;
+
+int semctl_sem_acquire(int fd, uint64_t count, unsigned int flags);
+int semctl_sem_acquire_timeout(int fd, uint64_t count, unsigned int flags,
+			       const struct timespec *ts);
+int semctl_sem_try_acquire(int fd, uint64_t count, unsigned int flags);
+int semctl_sem_release(int fd, uint64_t count, uint64_t *previous);
+int semctl_sem_query(int fd, struct semctl_info *info);
+int semctl_sem_poison(int fd);
+
+/*
+ * Before 1.2 the semctl_sem_*() functions were called semctl_create(),
+ * semctl_open(), ..., the names of the structs of <linux/semctl.h>. In
+ * C++ a function hides the struct of the same name: sizeof(semctl_create)
+ * names the function and "semctl_create args{};" does not compile. The
+ * old names stay in the library (LIBSEMCTL_1.0, the same code as the new
+ * ones), so old binaries keep working; they are declared here for C, and
+ * for C++ only when SEMCTL_LEGACY_NAMES is defined before this header is
+ * included, which brings the clash back.
+ */
+#if !defined(__cplusplus) || defined(SEMCTL_LEGACY_NAMES)
 int semctl_create(const char *name, uint64_t value, uint64_t max,
 		  mode_t mode, unsigned int flags);
 int semctl_open(const char *name, unsigned int flags);
 int semctl_unlink(const char *name);
 int semctl_list(uint64_t *cursor, struct semctl_info *entries,
 		unsigned int count);
-
-/* Semaphore fd operations: one ioctl each. */
-struct timespec;
-
 int semctl_acquire(int fd, uint64_t count, unsigned int flags);
 int semctl_acquire_timeout(int fd, uint64_t count, unsigned int flags,
 			   const struct timespec *ts);
@@ -58,6 +83,7 @@ int semctl_try_acquire(int fd, uint64_t count, unsigned int flags);
 int semctl_release(int fd, uint64_t count, uint64_t *previous);
 int semctl_query(int fd, struct semctl_info *info);
 int semctl_poison(int fd);
+#endif
 
 /*
  * Mapped semaphores: the fast path (since 1.1). semctl_map_create() maps

@@ -24,4 +24,4 @@ def async_mode(loop=None):
 
 __all__ = ["Semaphore", "BoundedSemaphore", "unlink", "async_mode", "Info",
            "VALUE_MAX"]
-__version__ = "1.1.0"
+__version__ = "1.2.0"

@@ -139,7 +139,7 @@ FIXTURE_TEARDOWN(cli)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	semctl_unlink(self->name);
+	semctl_sem_unlink(self->name);
 }
 
 /* Create self->name with the CLI and open a library fd on it. */
@@ -150,7 +150,7 @@ static int make_sem(struct __test_metadata *_metadata,
 	    "0644");
 	if (self->c.status)
 		TH_LOG("create: %d %s", self->c.status, self->c.err);
-	self->fd = semctl_open(self->name, 0);
+	self->fd = semctl_sem_open(self->name, 0);
 	return self->c.status ? -1 : self->fd;
 }
 
@@ -196,7 +196,7 @@ TEST_F(cli, usage_errors)
 	EXPECT_EQ(64, CLI(&self->c, "poison", self->name, "-n", "1"));
 	EXPECT_TRUE(has(self->c.err, "--help"));
 	/* nothing was created by any of these */
-	EXPECT_EQ(-ENOENT, semctl_open(self->name, 0));
+	EXPECT_EQ(-ENOENT, semctl_sem_open(self->name, 0));
 }
 
 TEST_F(cli, lifecycle)
@@ -276,7 +276,7 @@ TEST_F(cli, odd_bytes_in_names)
 
 	/* U+00E9 passes, U+0085 (NEL) is escaped, 0xff is not UTF-8 */
 	snprintf(name, sizeof(name), "%s-\xc3\xa9\xc2\x85\xff", self->name);
-	fd = semctl_create(name, 1, 1, 0600, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 1, 1, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(0, CLI(&self->c, "ls"));
 	snprintf(line, sizeof(line), "%s-\xc3\xa9\\xc2\\x85\\xff ", self->name);
@@ -298,7 +298,7 @@ TEST_F(cli, odd_bytes_in_names)
 		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
 	close(fd);
-	semctl_unlink(name);
+	semctl_sem_unlink(name);
 }
 
 static void stdout_to_full(void *arg)
@@ -341,9 +341,9 @@ TEST_F(cli, messages_name_the_problem)
 	EXPECT_EQ(65, CLI(&self->c, "create", ""));
 	EXPECT_TRUE(has(self->c.err, "the name is empty"));
 	/* a release refused while units held with undo will come back */
-	ASSERT_EQ(0, semctl_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
-	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
-	ASSERT_EQ(0, semctl_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_sem_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_acquire(self->fd, 1, SEMCTL_ACQUIRE_UNDO));
 	EXPECT_EQ(0, CLI(&self->c, "release", self->name));
 	EXPECT_EQ(65, CLI(&self->c, "release", self->name));
 	EXPECT_TRUE(has(self->c.err, "1 more would exceed the maximum 2 (value 2)"));
@@ -459,7 +459,7 @@ TEST_F(cli, run_with_stdio_closed_releases_nothing)
 	CLI(&self->c, "create", self->name, "--value", "1", "--max",
 	    "9223372036854775807", "--mode", "0600");
 	ASSERT_EQ(0, self->c.status);
-	self->fd = semctl_open(self->name, 0);
+	self->fd = semctl_sem_open(self->name, 0);
 	ASSERT_GE(self->fd, 0);
 	EXPECT_EQ(0, CLI_AS(&self->c, close_stdio, NULL, "run", self->name,
 			    "--", "sh", "-c",
@@ -540,22 +540,22 @@ TEST_F(cli, run_timeout_and_create)
 	int fd;
 
 	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
-	ASSERT_EQ(0, semctl_acquire(self->fd, 1, 0));
+	ASSERT_EQ(0, semctl_sem_acquire(self->fd, 1, 0));
 	EXPECT_EQ(1, CLI(&self->c, "run", self->name, "--timeout", "0.1",
 			 "--", "true"));
 	EXPECT_EQ(9, CLI(&self->c, "run", self->name, "--timeout", "0.1",
 			 "-E", "9", "--", "sh", "-c", "exit 0"));
-	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
 
 	uniq_name(other, sizeof(other), "cli-create");
 	EXPECT_EQ(66, CLI(&self->c, "run", other, "--", "true"));
 	EXPECT_EQ(0, CLI(&self->c, "run", other, "--create", "4", "-n", "3",
 			 "--", "true"));
-	fd = semctl_open(other, 0);
+	fd = semctl_sem_open(other, 0);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(4, query_field(fd, Q_VALUE));
 	close(fd);
-	EXPECT_EQ(0, semctl_unlink(other));
+	EXPECT_EQ(0, semctl_sem_unlink(other));
 }
 
 /* The CMD of the parallel test: count in, linger, count out. */
@@ -688,7 +688,7 @@ TEST_F(cli, poisoned)
 	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
 	EXPECT_TRUE(has(self->c.out, "\"poisoned\":false}"));
-	ASSERT_EQ(0, semctl_poison(self->fd));
+	ASSERT_EQ(0, semctl_sem_poison(self->fd));
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
 	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
 	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
@@ -739,7 +739,7 @@ TEST_F_TIMEOUT(cli, poison_command, 60)
 	/* later acquires: EIDRM, whatever the value and the timeout */
 	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
 	EXPECT_TRUE(has(self->c.err, "poisoned"));
-	EXPECT_EQ(-EIDRM, semctl_try_acquire(self->fd, 1, 0));
+	EXPECT_EQ(-EIDRM, semctl_sem_try_acquire(self->fd, 1, 0));
 
 	/* releases still work: the holder gives its units back */
 	EXPECT_EQ(0, CLI(&self->c, "release", self->name));

@@ -20,7 +20,7 @@ grep -qx 'prefix=/usr' "$pc" || fail "$(grep '^prefix=' "$pc") in the installed 
 inc=$(sed -n 's/^includedir=//p' "$pc")
 lib=$(sed -n 's/^libdir=//p' "$pc")
 [ "$inc" = /usr/include ] || fail "includedir=$inc"
-printf '#include <semctl.h>\nint main(void) { return semctl_unlink("x") == 0 ? 0 : 0; }\n' >"$d/p.c"
+printf '#include <semctl.h>\nint main(void) { return semctl_sem_unlink("x") == 0 ? 0 : 0; }\n' >"$d/p.c"
 ${CC:-gcc} -I"$d/root$inc" -o "$d/p" "$d/p.c" -L"$d/root$lib" -l:libsemctl.a ||
 	fail "a program built with the installed semctl.pc's paths"
 echo "ok 1 install_pc"

@@ -16,9 +16,9 @@ TEST(create_anonymous)
 	struct semctl_info in;
 	int fd;
 
-	fd = semctl_create(NULL, 2, 5, 0600, 0);
+	fd = semctl_sem_create(NULL, 2, 5, 0600, 0);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, semctl_query(fd, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd, &in));
 	EXPECT_EQ(2, in.value);
 	EXPECT_EQ(5, in.max);
 	EXPECT_EQ(0, in.waiters);
@@ -31,9 +31,9 @@ TEST(create_anonymous)
 	close(fd);
 
 	/* max 0 means SEMCTL_VALUE_MAX */
-	fd = semctl_create(NULL, 0, 0, 0600, SEMCTL_FD_NOCLOEXEC);
+	fd = semctl_sem_create(NULL, 0, 0, 0600, SEMCTL_FD_NOCLOEXEC);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, semctl_query(fd, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd, &in));
 	EXPECT_EQ(SEMCTL_VALUE_MAX, in.max);
 	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 	close(fd);
@@ -58,13 +58,13 @@ TEST(semaphore_fds_never_take_stdio_numbers)
 		close(0);
 		close(1);
 		close(2);
-		named = semctl_create(name, 1, 9, 0600, SEMCTL_CREATE_EXCL);
+		named = semctl_sem_create(name, 1, 9, 0600, SEMCTL_CREATE_EXCL);
 		if (named < 3)
 			_exit(10);
-		opened = semctl_open(name, SEMCTL_FD_NOCLOEXEC);
+		opened = semctl_sem_open(name, SEMCTL_FD_NOCLOEXEC);
 		if (opened < 3)
 			_exit(11);
-		anon = semctl_create(NULL, 1, 9, 0600, 0);
+		anon = semctl_sem_create(NULL, 1, 9, 0600, 0);
 		if (anon < 3)
 			_exit(12);
 		/* close-on-exec as asked: default on, NOCLOEXEC off */
@@ -77,13 +77,13 @@ TEST(semaphore_fds_never_take_stdio_numbers)
 		if (fcntl(0, F_GETFD) >= 0 || fcntl(1, F_GETFD) >= 0 ||
 		    fcntl(2, F_GETFD) >= 0)
 			_exit(15);
-		semctl_unlink(name);
+		semctl_sem_unlink(name);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	semctl_unlink(name);
+	semctl_sem_unlink(name);
 }
 
 TEST(create_open_unlink)
@@ -93,37 +93,37 @@ TEST(create_open_unlink)
 	int fd, fd2, fd3;
 
 	uniq_name(name, sizeof(name), "cou");
-	fd = semctl_create(name, 1, 3, 0640, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 1, 3, 0640, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, semctl_query(fd, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd, &in));
 	EXPECT_STREQ(name, in.name);
 	EXPECT_EQ(0640, in.mode);
 	EXPECT_EQ(geteuid(), in.uid);
 	EXPECT_EQ(SEMCTL_INFO_NAMED, in.flags & SEMCTL_INFO_NAMED);
 
-	EXPECT_EQ(-EEXIST, semctl_create(name, 1, 3, 0640,
-					 SEMCTL_CREATE_EXCL));
+	EXPECT_EQ(-EEXIST, semctl_sem_create(name, 1, 3, 0640,
+					     SEMCTL_CREATE_EXCL));
 	/* without EXCL an existing name is opened, value/max unchanged */
-	fd2 = semctl_create(name, 3, 3, 0600, 0);
+	fd2 = semctl_sem_create(name, 3, 3, 0600, 0);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, semctl_query(fd2, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd2, &in));
 	EXPECT_EQ(1, in.value);
 	EXPECT_EQ(3, in.max);
 
-	fd3 = semctl_open(name, SEMCTL_OPEN_READ);
+	fd3 = semctl_sem_open(name, SEMCTL_OPEN_READ);
 	ASSERT_GE(fd3, 0);
-	ASSERT_EQ(0, semctl_query(fd3, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd3, &in));
 	EXPECT_EQ(SEMCTL_INFO_READ,
 		  in.flags & (SEMCTL_INFO_READ | SEMCTL_INFO_WRITE));
 	close(fd3);
 
-	EXPECT_EQ(0, semctl_unlink(name));
-	EXPECT_EQ(-ENOENT, semctl_unlink(name));
-	EXPECT_EQ(-ENOENT, semctl_open(name, 0));
+	EXPECT_EQ(0, semctl_sem_unlink(name));
+	EXPECT_EQ(-ENOENT, semctl_sem_unlink(name));
+	EXPECT_EQ(-ENOENT, semctl_sem_open(name, 0));
 	/* the old fds still work */
-	ASSERT_EQ(0, semctl_query(fd, &in));
+	ASSERT_EQ(0, semctl_sem_query(fd, &in));
 	EXPECT_EQ(SEMCTL_INFO_UNLINKED, in.flags & SEMCTL_INFO_UNLINKED);
-	EXPECT_EQ(0, semctl_acquire(fd2, 1, 0));
+	EXPECT_EQ(0, semctl_sem_acquire(fd2, 1, 0));
 	close(fd);
 	close(fd2);
 }
@@ -139,36 +139,36 @@ TEST(errors_are_negative_errno_and_errno_is_kept)
 	uniq_name(name, sizeof(name), "err");
 
 	errno = ERRNO_SENTINEL;
-	EXPECT_EQ(-EINVAL, semctl_create(NULL, 3, 2, 0600, 0));
-	EXPECT_EQ(-EINVAL, semctl_create("", 1, 1, 0600, 0));
-	EXPECT_EQ(-EINVAL, semctl_create("a/b", 1, 1, 0600, 0));
-	EXPECT_EQ(-EINVAL, semctl_create(name, 1, 1, 01000, 0));
-	EXPECT_EQ(-EINVAL, semctl_create(NULL, 1, 1, 0600,
-					 SEMCTL_CREATE_EXCL));
-	EXPECT_EQ(-EINVAL, semctl_create(name, 1, 1, 0600, 0x80000000U));
-	EXPECT_EQ(-EINVAL, semctl_create(NULL, 0, SEMCTL_VALUE_MAX + 1,
-					 0600, 0));
-	EXPECT_EQ(-ENAMETOOLONG, semctl_create(longname, 1, 1, 0600, 0));
-	EXPECT_EQ(-EINVAL, semctl_open(NULL, 0));
-	EXPECT_EQ(-EINVAL, semctl_unlink(NULL));
-	EXPECT_EQ(-ENOENT, semctl_open(name, 0));
-	EXPECT_EQ(-ENOENT, semctl_unlink(name));
-	EXPECT_EQ(-EBADF, semctl_acquire(-1, 1, 0));
-	EXPECT_EQ(-EBADF, semctl_release(-1, 1, NULL));
-	EXPECT_EQ(-EINVAL, semctl_query(0, NULL));
+	EXPECT_EQ(-EINVAL, semctl_sem_create(NULL, 3, 2, 0600, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_create("", 1, 1, 0600, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_create("a/b", 1, 1, 0600, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_create(name, 1, 1, 01000, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_create(NULL, 1, 1, 0600,
+					     SEMCTL_CREATE_EXCL));
+	EXPECT_EQ(-EINVAL, semctl_sem_create(name, 1, 1, 0600, 0x80000000U));
+	EXPECT_EQ(-EINVAL, semctl_sem_create(NULL, 0, SEMCTL_VALUE_MAX + 1,
+					     0600, 0));
+	EXPECT_EQ(-ENAMETOOLONG, semctl_sem_create(longname, 1, 1, 0600, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_open(NULL, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_unlink(NULL));
+	EXPECT_EQ(-ENOENT, semctl_sem_open(name, 0));
+	EXPECT_EQ(-ENOENT, semctl_sem_unlink(name));
+	EXPECT_EQ(-EBADF, semctl_sem_acquire(-1, 1, 0));
+	EXPECT_EQ(-EBADF, semctl_sem_release(-1, 1, NULL));
+	EXPECT_EQ(-EINVAL, semctl_sem_query(0, NULL));
 	EXPECT_EQ(ERRNO_SENTINEL, errno);
 
 	/* a semaphore ioctl on something else */
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	errno = ERRNO_SENTINEL;
-	EXPECT_EQ(-ENOTTY, semctl_acquire(fd, 1, 0));
-	EXPECT_EQ(-ENOTTY, semctl_try_acquire(fd, 1, 0));
-	EXPECT_EQ(-ENOTTY, semctl_release(fd, 1, NULL));
+	EXPECT_EQ(-ENOTTY, semctl_sem_acquire(fd, 1, 0));
+	EXPECT_EQ(-ENOTTY, semctl_sem_try_acquire(fd, 1, 0));
+	EXPECT_EQ(-ENOTTY, semctl_sem_release(fd, 1, NULL));
 	{
 		struct semctl_info in;
 
-		EXPECT_EQ(-ENOTTY, semctl_query(fd, &in));
+		EXPECT_EQ(-ENOTTY, semctl_sem_query(fd, &in));
 	}
 	EXPECT_EQ(ERRNO_SENTINEL, errno);
 	close(fd);
@@ -179,32 +179,32 @@ TEST(acquire_release)
 	uint64_t prev = 77;
 	int fd;
 
-	fd = semctl_create(NULL, 3, 3, 0600, 0);
+	fd = semctl_sem_create(NULL, 3, 3, 0600, 0);
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(0, semctl_acquire(fd, 2, 0));
+	EXPECT_EQ(0, semctl_sem_acquire(fd, 2, 0));
 	EXPECT_EQ(1, query_field(fd, Q_VALUE));
-	EXPECT_EQ(-EAGAIN, semctl_try_acquire(fd, 2, 0));
-	EXPECT_EQ(0, semctl_try_acquire(fd, 1, 0));
+	EXPECT_EQ(-EAGAIN, semctl_sem_try_acquire(fd, 2, 0));
+	EXPECT_EQ(0, semctl_sem_try_acquire(fd, 1, 0));
 	EXPECT_EQ(0, query_field(fd, Q_VALUE));
-	EXPECT_EQ(0, semctl_release(fd, 2, &prev));
+	EXPECT_EQ(0, semctl_sem_release(fd, 2, &prev));
 	EXPECT_EQ(0, prev);
-	EXPECT_EQ(0, semctl_release(fd, 1, NULL));
+	EXPECT_EQ(0, semctl_sem_release(fd, 1, NULL));
 	prev = 77;
-	EXPECT_EQ(-EOVERFLOW, semctl_release(fd, 1, &prev));
+	EXPECT_EQ(-EOVERFLOW, semctl_sem_release(fd, 1, &prev));
 	EXPECT_EQ(77, prev);		/* untouched on failure */
 	EXPECT_EQ(3, query_field(fd, Q_VALUE));
 
-	EXPECT_EQ(-EINVAL, semctl_acquire(fd, 0, 0));
-	EXPECT_EQ(-EINVAL, semctl_acquire(fd, 4, 0));	/* above max */
-	EXPECT_EQ(-EINVAL, semctl_acquire(fd, 1, 0x80000000U));
-	EXPECT_EQ(-EINVAL, semctl_release(fd, 0, NULL));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire(fd, 0, 0));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire(fd, 4, 0));	/* above max */
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire(fd, 1, 0x80000000U));
+	EXPECT_EQ(-EINVAL, semctl_sem_release(fd, 0, NULL));
 	/* timeout flags without a timespec */
-	EXPECT_EQ(-EINVAL, semctl_acquire(fd, 1, SEMCTL_ACQUIRE_ABSTIME));
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1,
-						  SEMCTL_ACQUIRE_ABSTIME,
-						  NULL));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire(fd, 1, SEMCTL_ACQUIRE_ABSTIME));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1,
+						      SEMCTL_ACQUIRE_ABSTIME,
+						      NULL));
 	/* NULL timespec: plain acquire */
-	EXPECT_EQ(0, semctl_acquire_timeout(fd, 3, 0, NULL));
+	EXPECT_EQ(0, semctl_sem_acquire_timeout(fd, 3, 0, NULL));
 	EXPECT_EQ(0, query_field(fd, Q_VALUE));
 	close(fd);
 }
@@ -215,36 +215,36 @@ TEST(timeout_relative)
 	uint64_t t0, dt;
 	int fd;
 
-	fd = semctl_create(NULL, 0, 1, 0600, 0);
+	fd = semctl_sem_create(NULL, 0, 1, 0600, 0);
 	ASSERT_GE(fd, 0);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	EXPECT_EQ(-ETIMEDOUT, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-ETIMEDOUT, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	dt = now_ns(CLOCK_MONOTONIC) - t0;
 	EXPECT_GE(dt, 50 * NSEC_PER_MSEC);
 	EXPECT_EQ(0, query_field(fd, Q_WAITERS));
 
 	/* zero timeout: takes if free, times out otherwise */
 	ts.tv_nsec = 0;
-	EXPECT_EQ(-ETIMEDOUT, semctl_acquire_timeout(fd, 1, 0, &ts));
-	ASSERT_EQ(0, semctl_release(fd, 1, NULL));
-	EXPECT_EQ(0, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-ETIMEDOUT, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
+	ASSERT_EQ(0, semctl_sem_release(fd, 1, NULL));
+	EXPECT_EQ(0, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 
 	/* invalid timespecs never reach the kernel */
 	ts.tv_nsec = NSEC_PER_SEC;
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	ts.tv_nsec = -1;
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	ts.tv_nsec = 0;
 	ts.tv_sec = -1;
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	/* try and timeout do not mix */
 	ts.tv_sec = 1;
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_TRY,
-						  &ts));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_TRY,
+						      &ts));
 	/* a huge timeout saturates instead of wrapping: still waits */
-	ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_release(fd, 1, NULL));
 	ts.tv_sec = (time_t)INT64_MAX;
-	EXPECT_EQ(0, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(0, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	close(fd);
 }
 
@@ -254,7 +254,7 @@ TEST(timeout_absolute)
 	uint64_t t0, dt;
 	int fd;
 
-	fd = semctl_create(NULL, 0, 1, 0600, 0);
+	fd = semctl_sem_create(NULL, 0, 1, 0600, 0);
 	ASSERT_GE(fd, 0);
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -264,9 +264,9 @@ TEST(timeout_absolute)
 		ts.tv_sec++;
 		ts.tv_nsec -= NSEC_PER_SEC;
 	}
-	EXPECT_EQ(-ETIMEDOUT, semctl_acquire_timeout(fd, 1,
-						     SEMCTL_ACQUIRE_ABSTIME,
-						     &ts));
+	EXPECT_EQ(-ETIMEDOUT, semctl_sem_acquire_timeout(fd, 1,
+							 SEMCTL_ACQUIRE_ABSTIME,
+							 &ts));
 	dt = now_ns(CLOCK_MONOTONIC) - t0;
 	EXPECT_GE(dt, 40 * NSEC_PER_MSEC);
 
@@ -278,21 +278,21 @@ TEST(timeout_absolute)
 		ts.tv_nsec -= NSEC_PER_SEC;
 	}
 	EXPECT_EQ(-ETIMEDOUT,
-		  semctl_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_ABSTIME |
-					 SEMCTL_ACQUIRE_REALTIME, &ts));
+		  semctl_sem_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_ABSTIME |
+					     SEMCTL_ACQUIRE_REALTIME, &ts));
 	dt = now_ns(CLOCK_MONOTONIC) - t0;
 	EXPECT_GE(dt, 40 * NSEC_PER_MSEC);
 
 	/* a past deadline with a unit free succeeds */
-	ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_release(fd, 1, NULL));
 	ts.tv_sec = 1;
 	ts.tv_nsec = 0;
-	EXPECT_EQ(0, semctl_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_ABSTIME,
-					    &ts));
+	EXPECT_EQ(0, semctl_sem_acquire_timeout(fd, 1, SEMCTL_ACQUIRE_ABSTIME,
+						&ts));
 	/* REALTIME without ABSTIME */
-	EXPECT_EQ(-EINVAL, semctl_acquire_timeout(fd, 1,
-						  SEMCTL_ACQUIRE_REALTIME,
-						  &ts));
+	EXPECT_EQ(-EINVAL, semctl_sem_acquire_timeout(fd, 1,
+						      SEMCTL_ACQUIRE_REALTIME,
+						      &ts));
 	close(fd);
 }
 
@@ -301,17 +301,17 @@ TEST(undo_on_close)
 	struct semctl_info in;
 	int fd, fd2;
 
-	fd = semctl_create(NULL, 3, 3, 0600, 0);
+	fd = semctl_sem_create(NULL, 3, 3, 0600, 0);
 	ASSERT_GE(fd, 0);
 	fd2 = dup(fd);
 	ASSERT_GE(fd2, 0);
-	EXPECT_EQ(0, semctl_acquire(fd, 2, SEMCTL_ACQUIRE_UNDO));
-	ASSERT_EQ(0, semctl_query(fd, &in));
+	EXPECT_EQ(0, semctl_sem_acquire(fd, 2, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_sem_query(fd, &in));
 	EXPECT_EQ(1, in.value);
 	EXPECT_EQ(2, in.undo);
 	EXPECT_EQ(2, in.undo_total);
 	/* a release pays the undo back first */
-	EXPECT_EQ(0, semctl_release(fd, 1, NULL));
+	EXPECT_EQ(0, semctl_sem_release(fd, 1, NULL));
 	EXPECT_EQ(1, query_field(fd, Q_UNDO));
 	/* dup shares the open file: closing one copy keeps the units */
 	close(fd2);
@@ -325,18 +325,18 @@ TEST(undo_across_open_files)
 	int fd, holder;
 
 	uniq_name(name, sizeof(name), "undo");
-	fd = semctl_create(name, 2, 2, 0600, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 2, 2, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
-	holder = semctl_open(name, 0);
+	holder = semctl_sem_open(name, 0);
 	ASSERT_GE(holder, 0);
-	EXPECT_EQ(0, semctl_try_acquire(holder, 2, SEMCTL_ACQUIRE_UNDO));
+	EXPECT_EQ(0, semctl_sem_try_acquire(holder, 2, SEMCTL_ACQUIRE_UNDO));
 	EXPECT_EQ(0, query_field(fd, Q_VALUE));
 	EXPECT_EQ(0, query_field(fd, Q_UNDO));
 	EXPECT_EQ(2, query_field(fd, Q_UNDO_TOTAL));
 	close(holder);
 	EXPECT_EQ(2, query_field(fd, Q_VALUE));
 	EXPECT_EQ(0, query_field(fd, Q_UNDO_TOTAL));
-	EXPECT_EQ(0, semctl_unlink(name));
+	EXPECT_EQ(0, semctl_sem_unlink(name));
 	close(fd);
 }
 
@@ -346,19 +346,19 @@ TEST(rights)
 	int fd, ro, wo;
 
 	uniq_name(name, sizeof(name), "rights");
-	fd = semctl_create(name, 1, 1, 0600, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 1, 1, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
-	ro = semctl_open(name, SEMCTL_OPEN_READ);
-	wo = semctl_open(name, SEMCTL_OPEN_WRITE);
+	ro = semctl_sem_open(name, SEMCTL_OPEN_READ);
+	wo = semctl_sem_open(name, SEMCTL_OPEN_WRITE);
 	ASSERT_GE(ro, 0);
 	ASSERT_GE(wo, 0);
-	EXPECT_EQ(-EBADF, semctl_acquire(ro, 1, 0));
-	EXPECT_EQ(-EBADF, semctl_release(ro, 1, NULL));
+	EXPECT_EQ(-EBADF, semctl_sem_acquire(ro, 1, 0));
+	EXPECT_EQ(-EBADF, semctl_sem_release(ro, 1, NULL));
 	EXPECT_EQ(1, query_field(ro, Q_VALUE));
 	EXPECT_EQ(-EBADF, query_field(wo, Q_VALUE));
-	EXPECT_EQ(0, semctl_acquire(wo, 1, 0));
-	EXPECT_EQ(0, semctl_release(wo, 1, NULL));
-	EXPECT_EQ(0, semctl_unlink(name));
+	EXPECT_EQ(0, semctl_sem_acquire(wo, 1, 0));
+	EXPECT_EQ(0, semctl_sem_release(wo, 1, NULL));
+	EXPECT_EQ(0, semctl_sem_unlink(name));
 	close(ro);
 	close(wo);
 	close(fd);
@@ -374,7 +374,7 @@ static void *waiter_fn(void *p)
 {
 	struct waiter_arg *a = p;
 
-	a->ret = semctl_acquire(a->fd, a->count, 0);
+	a->ret = semctl_sem_acquire(a->fd, a->count, 0);
 	return NULL;
 }
 
@@ -384,13 +384,13 @@ TEST(blocking_acquire_woken_by_release)
 	uint64_t prev;
 	pthread_t t;
 
-	a.fd = semctl_create(NULL, 0, 4, 0600, 0);
+	a.fd = semctl_sem_create(NULL, 0, 4, 0600, 0);
 	ASSERT_GE(a.fd, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, waiter_fn, &a));
 	ASSERT_TRUE(wait_field(a.fd, Q_WAITERS, 1));
-	EXPECT_EQ(0, semctl_release(a.fd, 1, &prev));
+	EXPECT_EQ(0, semctl_sem_release(a.fd, 1, &prev));
 	EXPECT_EQ(1, query_field(a.fd, Q_WAITERS));	/* 1 < 2: still waits */
-	EXPECT_EQ(0, semctl_release(a.fd, 1, &prev));
+	EXPECT_EQ(0, semctl_sem_release(a.fd, 1, &prev));
 	EXPECT_EQ(1, prev);
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, a.ret);
@@ -410,7 +410,7 @@ TEST(eintr_without_sa_restart)
 	pthread_t t;
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	a.fd = semctl_create(NULL, 0, 1, 0600, 0);
+	a.fd = semctl_sem_create(NULL, 0, 1, 0600, 0);
 	ASSERT_GE(a.fd, 0);
 	ASSERT_EQ(0, pthread_create(&t, NULL, waiter_fn, &a));
 	ASSERT_TRUE(wait_field(a.fd, Q_WAITERS, 1));
@@ -449,7 +449,7 @@ static void retried_timeout(struct __test_metadata *_metadata, bool use_map)
 	int fd, ret, tries = 0;
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	fd = semctl_create(NULL, 0, 1, 0600, 0);
+	fd = semctl_sem_create(NULL, 0, 1, 0600, 0);
 	ASSERT_GE(fd, 0);
 	if (use_map)
 		ASSERT_EQ(0, semctl_map_create(fd, &map));
@@ -458,7 +458,7 @@ static void retried_timeout(struct __test_metadata *_metadata, bool use_map)
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every5ms, NULL));
 	do {
 		ret = use_map ? semctl_map_acquire_timeout(map, 1, 0, &ts) :
-				semctl_acquire_timeout(fd, 1, 0, &ts);
+				semctl_sem_acquire_timeout(fd, 1, 0, &ts);
 		tries++;
 	} while (ret == -EINTR &&
 		 now_ns(CLOCK_MONOTONIC) - t0 < 5 * NSEC_PER_SEC);
@@ -471,7 +471,7 @@ static void retried_timeout(struct __test_metadata *_metadata, bool use_map)
 	EXPECT_LT(elapsed_ms, 1000);
 	/* a fresh call (other flags) starts a full timeout again */
 	t0 = now_ns(CLOCK_MONOTONIC);
-	EXPECT_EQ(-ETIMEDOUT, semctl_acquire_timeout(fd, 1, 0, &ts));
+	EXPECT_EQ(-ETIMEDOUT, semctl_sem_acquire_timeout(fd, 1, 0, &ts));
 	EXPECT_GE((now_ns(CLOCK_MONOTONIC) - t0) / NSEC_PER_MSEC, 50);
 	semctl_map_destroy(map);
 	close(fd);
@@ -496,29 +496,30 @@ TEST(poison)
 	int ro;
 
 	uniq_name(name, sizeof(name), "poison");
-	a.fd = semctl_create(name, 0, 2, 0600, SEMCTL_CREATE_EXCL);
+	a.fd = semctl_sem_create(name, 0, 2, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(a.fd, 0);
-	ro = semctl_open(name, SEMCTL_OPEN_READ);
+	ro = semctl_sem_open(name, SEMCTL_OPEN_READ);
 	ASSERT_GE(ro, 0);
-	ASSERT_EQ(0, semctl_unlink(name));
-	EXPECT_EQ(-EBADF, semctl_poison(ro));
+	ASSERT_EQ(0, semctl_sem_unlink(name));
+	EXPECT_EQ(-EBADF, semctl_sem_poison(ro));
 	{
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		EXPECT_EQ(-ENOTTY, semctl_poison(null));
+		EXPECT_EQ(-ENOTTY, semctl_sem_poison(null));
 		close(null);
 	}
 	ASSERT_EQ(0, pthread_create(&t, NULL, waiter_fn, &a));
 	ASSERT_TRUE(wait_field(a.fd, Q_WAITERS, 1));
 	errno = ERRNO_SENTINEL;
-	EXPECT_EQ(0, semctl_poison(a.fd));
+	EXPECT_EQ(0, semctl_sem_poison(a.fd));
 	EXPECT_EQ(ERRNO_SENTINEL, errno);
 	pthread_join(t, NULL);
 	EXPECT_EQ(-EIDRM, a.ret);
-	EXPECT_EQ(-EIDRM, semctl_try_acquire(a.fd, 1, 0));
-	EXPECT_EQ(0, semctl_release(a.fd, 1, NULL));	/* releases still work */
-	EXPECT_EQ(-EIDRM, semctl_acquire(a.fd, 1, 0));
-	ASSERT_EQ(0, semctl_query(ro, &in));
+	EXPECT_EQ(-EIDRM, semctl_sem_try_acquire(a.fd, 1, 0));
+	/* releases still work */
+	EXPECT_EQ(0, semctl_sem_release(a.fd, 1, NULL));
+	EXPECT_EQ(-EIDRM, semctl_sem_acquire(a.fd, 1, 0));
+	ASSERT_EQ(0, semctl_sem_query(ro, &in));
 	EXPECT_EQ(SEMCTL_INFO_POISONED, in.flags & SEMCTL_INFO_POISONED);
 	close(ro);
 	close(a.fd);
@@ -533,7 +534,7 @@ static bool list_find(const char *name, struct semctl_info *out,
 	int i, n;
 
 	*err = 0;
-	while ((n = semctl_list(&cursor, e, batch)) > 0) {
+	while ((n = semctl_sem_list(&cursor, e, batch)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (!strcmp(e[i].name, name)) {
 				if (found)
@@ -557,11 +558,11 @@ TEST(list)
 
 	for (i = 0; i < 3; i++) {
 		uniq_name(names[i], sizeof(names[i]), "list");
-		fds[i] = semctl_create(names[i], (uint64_t)i, 10 + i, 0640,
-				       SEMCTL_CREATE_EXCL);
+		fds[i] = semctl_sem_create(names[i], (uint64_t)i, 10 + i, 0640,
+					   SEMCTL_CREATE_EXCL);
 		ASSERT_GE(fds[i], 0);
 	}
-	ASSERT_EQ(0, semctl_acquire(fds[2], 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_sem_acquire(fds[2], 1, SEMCTL_ACQUIRE_UNDO));
 	for (i = 0; i < 3; i++) {
 		memset(&in, 0, sizeof(in));
 		EXPECT_TRUE(list_find(names[i], &in, 1, &err));
@@ -576,18 +577,18 @@ TEST(list)
 		EXPECT_EQ(SEMCTL_INFO_NAMED, in.flags & SEMCTL_INFO_NAMED);
 	}
 	/* unlinked names disappear from the list */
-	ASSERT_EQ(0, semctl_unlink(names[1]));
+	ASSERT_EQ(0, semctl_sem_unlink(names[1]));
 	EXPECT_FALSE(list_find(names[1], &in, 8, &err));
 	EXPECT_EQ(0, err);
 
 	cursor = 0;
 	errno = ERRNO_SENTINEL;
-	EXPECT_EQ(-EINVAL, semctl_list(NULL, &in, 1));
-	EXPECT_EQ(-EINVAL, semctl_list(&cursor, NULL, 1));
-	EXPECT_EQ(-EFAULT, semctl_list(&cursor, (void *)16, 1));
+	EXPECT_EQ(-EINVAL, semctl_sem_list(NULL, &in, 1));
+	EXPECT_EQ(-EINVAL, semctl_sem_list(&cursor, NULL, 1));
+	EXPECT_EQ(-EFAULT, semctl_sem_list(&cursor, (void *)16, 1));
 	EXPECT_EQ(ERRNO_SENTINEL, errno);
-	semctl_unlink(names[0]);
-	semctl_unlink(names[2]);
+	semctl_sem_unlink(names[0]);
+	semctl_sem_unlink(names[2]);
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
 }
@@ -608,7 +609,7 @@ static void *mt_fn(void *p)
 	int i, in, peak, ret;
 
 	for (i = 0; i < MT_ROUNDS; i++) {
-		ret = semctl_acquire(a->fd, 1, SEMCTL_ACQUIRE_UNDO);
+		ret = semctl_sem_acquire(a->fd, 1, SEMCTL_ACQUIRE_UNDO);
 		if (ret) {
 			a->ret = ret;
 			return NULL;
@@ -619,7 +620,7 @@ static void *mt_fn(void *p)
 								  &peak, in))
 			;
 		atomic_fetch_sub(a->inside, 1);
-		ret = semctl_release(a->fd, 1, NULL);
+		ret = semctl_sem_release(a->fd, 1, NULL);
 		if (ret) {
 			a->ret = ret;
 			return NULL;
@@ -648,7 +649,7 @@ TEST_F_TIMEOUT(slow, threads_share_one_semaphore, 120)
 	pthread_t t[MT_THREADS];
 	int fd, i;
 
-	fd = semctl_create(NULL, 2, 2, 0600, 0);
+	fd = semctl_sem_create(NULL, 2, 2, 0600, 0);
 	ASSERT_GE(fd, 0);
 	for (i = 0; i < MT_THREADS; i++) {
 		a[i] = (struct mt_arg){ .fd = fd, .inside = &inside,
@@ -683,13 +684,13 @@ TEST(missing_device_is_enodev)
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
 		    mount("tmpfs", "/dev", "tmpfs", 0, NULL))
 			_exit(10);
-		if (semctl_create(NULL, 1, 1, 0600, 0) != -ENODEV)
+		if (semctl_sem_create(NULL, 1, 1, 0600, 0) != -ENODEV)
 			_exit(1);
-		if (semctl_open("x", 0) != -ENODEV)
+		if (semctl_sem_open("x", 0) != -ENODEV)
 			_exit(2);
-		if (semctl_unlink("x") != -ENODEV)
+		if (semctl_sem_unlink("x") != -ENODEV)
 			_exit(3);
-		if (semctl_list(&cursor, &in, 1) != -ENODEV)
+		if (semctl_sem_list(&cursor, &in, 1) != -ENODEV)
 			_exit(4);
 		_exit(0);
 	}

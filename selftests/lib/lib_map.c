@@ -16,9 +16,9 @@ TEST(create_needs_a_writable_semaphore_fd)
 	EXPECT_EQ(-EBADF, semctl_map_create(-1, &map));
 	EXPECT_EQ(-EINVAL, semctl_map_create(0, NULL));
 	uniq_name(name, sizeof(name), "map-rights");
-	fd = semctl_create(name, 1, 2, 0600, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 1, 2, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
-	ro = semctl_open(name, SEMCTL_OPEN_READ);
+	ro = semctl_sem_open(name, SEMCTL_OPEN_READ);
 	ASSERT_GE(ro, 0);
 	EXPECT_EQ(-EACCES, semctl_map_create(ro, &map));
 	EXPECT_EQ(NULL, map);
@@ -31,14 +31,14 @@ TEST(create_needs_a_writable_semaphore_fd)
 		close(pfd[0]);
 		close(pfd[1]);
 	}
-	wo = semctl_open(name, SEMCTL_OPEN_WRITE);
+	wo = semctl_sem_open(name, SEMCTL_OPEN_WRITE);
 	ASSERT_GE(wo, 0);
 	ASSERT_EQ(0, semctl_map_create(wo, &map));
 	EXPECT_EQ(0, semctl_map_try_acquire(map, 1, 0));
 	EXPECT_EQ(0, semctl_map_release(map, 1, NULL));
 	semctl_map_destroy(map);
 	close(wo);
-	undo = semctl_open(name, SEMCTL_FD_UNDO);
+	undo = semctl_sem_open(name, SEMCTL_FD_UNDO);
 	ASSERT_GE(undo, 0);
 	ASSERT_EQ(0, semctl_map_create(undo, &map));
 	semctl_map_destroy(map);
@@ -50,11 +50,11 @@ TEST(create_needs_a_writable_semaphore_fd)
 	EXPECT_EQ(FD_CLOEXEC, fcntl(semctl_map_fd(map), F_GETFD) & FD_CLOEXEC);
 	semctl_map_destroy(map);
 	/* destroy leaves the caller's fd open */
-	EXPECT_EQ(0, semctl_try_acquire(fd, 1, 0));
+	EXPECT_EQ(0, semctl_sem_try_acquire(fd, 1, 0));
 	close(undo);
 	close(ro);
 	close(fd);
-	EXPECT_EQ(0, semctl_unlink(name));
+	EXPECT_EQ(0, semctl_sem_unlink(name));
 }
 
 /*
@@ -68,13 +68,13 @@ TEST(map_owns_its_fd)
 	int fd, holder, pfd[2];
 
 	uniq_name(name, sizeof(name), "map-own");
-	fd = semctl_create(name, 1, 4, 0600, SEMCTL_CREATE_EXCL);
+	fd = semctl_sem_create(name, 1, 4, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	/* units held with undo keep the word in the kernel: slow releases */
-	holder = semctl_open(name, 0);
+	holder = semctl_sem_open(name, 0);
 	ASSERT_GE(holder, 0);
-	ASSERT_EQ(0, semctl_acquire(holder, 1, SEMCTL_ACQUIRE_UNDO));
+	ASSERT_EQ(0, semctl_sem_acquire(holder, 1, SEMCTL_ACQUIRE_UNDO));
 	ASSERT_EQ(0, close(fd));
 	ASSERT_EQ(0, pipe2(pfd, O_NONBLOCK | O_CLOEXEC));
 	EXPECT_EQ(0, semctl_map_release(map, 1, NULL));
@@ -85,7 +85,7 @@ TEST(map_owns_its_fd)
 	close(pfd[0]);
 	close(pfd[1]);
 	close(holder);
-	EXPECT_EQ(0, semctl_unlink(name));
+	EXPECT_EQ(0, semctl_sem_unlink(name));
 }
 
 /*
@@ -99,7 +99,7 @@ TEST(map_ignores_the_maximum_in_the_page)
 	_Atomic uint64_t *page;
 	int fd;
 
-	fd = semctl_create(NULL, 2, 2, 0600, 0);
+	fd = semctl_sem_create(NULL, 2, 2, 0600, 0);
 	ASSERT_GE(fd, 0);
 	page = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE),
 		    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -123,7 +123,7 @@ TEST(same_results_as_the_fd_calls)
 	uint64_t previous = 99;
 	int fd;
 
-	fd = semctl_create(NULL, 2, 3, 0600, 0);
+	fd = semctl_sem_create(NULL, 2, 3, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 
@@ -163,12 +163,12 @@ TEST(timeout_and_poison_come_from_the_kernel)
 	struct semctl_map *map;
 	int fd;
 
-	fd = semctl_create(NULL, 1, 1, 0600, 0);
+	fd = semctl_sem_create(NULL, 1, 1, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	EXPECT_EQ(0, semctl_map_acquire_timeout(map, 1, 0, &ts));
 	EXPECT_EQ(-ETIMEDOUT, semctl_map_acquire_timeout(map, 1, 0, &ts));
-	EXPECT_EQ(0, semctl_poison(fd));
+	EXPECT_EQ(0, semctl_sem_poison(fd));
 	EXPECT_EQ(-EIDRM, semctl_map_try_acquire(map, 1, 0));
 	EXPECT_EQ(0, semctl_map_release(map, 1, NULL));
 	EXPECT_EQ(-EIDRM, semctl_map_acquire(map, 1, 0));
@@ -181,7 +181,7 @@ TEST(undo_units_go_through_the_kernel)
 	struct semctl_map *map;
 	int fd;
 
-	fd = semctl_create(NULL, 3, 3, 0600, 0);
+	fd = semctl_sem_create(NULL, 3, 3, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	ASSERT_EQ(0, semctl_map_acquire(map, 2, SEMCTL_ACQUIRE_UNDO));
@@ -217,7 +217,7 @@ TEST(a_release_reaches_a_waiter_in_the_kernel)
 	pthread_t thread;
 	int fd;
 
-	fd = semctl_create(NULL, 0, 1, 0600, 0);
+	fd = semctl_sem_create(NULL, 0, 1, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	w.map = map;
@@ -259,18 +259,18 @@ TEST(fd_flags_do_not_change_a_blocking_acquire)
 		pthread_t thread;
 		int fd;
 
-		fd = semctl_create(NULL, 0, 1, 0600, fd_flags[i]);
+		fd = semctl_sem_create(NULL, 0, 1, 0600, fd_flags[i]);
 		ASSERT_GE(fd, 0);
 		ASSERT_EQ(0, semctl_map_create(fd, &map));
 		w.map = map;
 		ASSERT_EQ(0, pthread_create(&thread, NULL, blocking_main, &w));
 		ASSERT_TRUE(wait_field(fd, Q_WAITERS, 1));
-		ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+		ASSERT_EQ(0, semctl_sem_release(fd, 1, NULL));
 		ASSERT_EQ(0, pthread_join(thread, NULL));
 		EXPECT_EQ(0, w.ret);
 		EXPECT_EQ(0, query_field(fd, Q_UNDO));
 		/* ...and a plain one with the unit there, too. */
-		ASSERT_EQ(0, semctl_release(fd, 1, NULL));
+		ASSERT_EQ(0, semctl_sem_release(fd, 1, NULL));
 		EXPECT_EQ(0, semctl_map_acquire(map, 1, 0));
 		EXPECT_EQ(0, query_field(fd, Q_UNDO));
 		semctl_map_destroy(map);
@@ -317,7 +317,7 @@ TEST(three_workers_two_slots)
 	struct semctl_map *map;
 	int fd, i;
 
-	fd = semctl_create(NULL, 2, 2, 0600, 0);
+	fd = semctl_sem_create(NULL, 2, 2, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, semctl_map_create(fd, &map));
 	for (i = 0; i < WORKERS; i++) {

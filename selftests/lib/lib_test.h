@@ -4,7 +4,7 @@
  *
  * As in the main selftests: ASSERT_*()/EXPECT_*() only in the harness's
  * test process, never in threads or forked children; every wait is
- * bounded; "the waiter is queued" is learnt by polling semctl_query().
+ * bounded; "the waiter is queued" is learnt by polling semctl_sem_query().
  */
 #ifndef SEMCTL_LIB_TEST_H
 #define SEMCTL_LIB_TEST_H
@@ -73,7 +73,7 @@ static inline void uniq_name(char *buf, size_t len, const char *tag)
 static inline int64_t query_field(int fd, int which)
 {
 	struct semctl_info in;
-	int ret = semctl_query(fd, &in);
+	int ret = semctl_sem_query(fd, &in);
 
 	if (ret < 0)
 		return ret;

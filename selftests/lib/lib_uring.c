@@ -69,7 +69,7 @@ FIXTURE_SETUP(ring)
 	int ret;
 
 	self->ring_up = false;
-	self->fd = semctl_create(NULL, 0, 1000, 0600, 0);
+	self->fd = semctl_sem_create(NULL, 0, 1000, 0600, 0);
 	ASSERT_GE(self->fd, 0);
 	ret = io_uring_queue_init(256, &self->ring, 0);
 	if (ret == -ENOSYS || ret == -EPERM)
@@ -138,7 +138,7 @@ TEST_F(ring, acquire_available_now)
 	uint64_t tag;
 	int res;
 
-	ASSERT_EQ(0, semctl_release(self->fd, 3, NULL));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 3, NULL));
 	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 2, 0, 0, 42));
 	ASSERT_EQ(0, reap(&self->ring, &tag, &res));
 	if (res == -EOPNOTSUPP)
@@ -156,10 +156,10 @@ TEST_F(ring, acquire_waits_for_release)
 	ASSERT_EQ(1, submit_acquire(&self->ring, self->fd, 2, 0, 0, 1));
 	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
 	EXPECT_TRUE(no_cqe(&self->ring));
-	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
 	EXPECT_EQ(1, query_field(self->fd, Q_WAITERS));
 	EXPECT_TRUE(no_cqe(&self->ring));
-	ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
 	ASSERT_EQ(0, reap(&self->ring, &tag, &res));
 	EXPECT_EQ(1, tag);
 	EXPECT_EQ(0, res);
@@ -211,7 +211,7 @@ TEST_F(ring, undo_shared_by_dup)
 
 	fd2 = dup(self->fd);
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, semctl_release(self->fd, 2, NULL));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 2, NULL));
 	ASSERT_EQ(1, submit_acquire(&self->ring, fd2, 2,
 				    SEMCTL_ACQUIRE_UNDO, 0, 1));
 	ASSERT_EQ(0, reap(&self->ring, &tag, &res));
@@ -229,11 +229,11 @@ TEST_F(ring, undo_returns_on_last_close)
 	char name[64];
 
 	uniq_name(name, sizeof(name), "uring-undo");
-	holder = semctl_create(name, 2, 2, 0600, SEMCTL_CREATE_EXCL);
+	holder = semctl_sem_create(name, 2, 2, 0600, SEMCTL_CREATE_EXCL);
 	ASSERT_GE(holder, 0);
-	watch = semctl_open(name, SEMCTL_OPEN_READ);
+	watch = semctl_sem_open(name, SEMCTL_OPEN_READ);
 	ASSERT_GE(watch, 0);
-	ASSERT_EQ(0, semctl_unlink(name));
+	ASSERT_EQ(0, semctl_sem_unlink(name));
 	ASSERT_EQ(1, submit_acquire(&self->ring, holder, 2,
 				    SEMCTL_ACQUIRE_UNDO, 0, 1));
 	ASSERT_EQ(0, reap(&self->ring, &tag, &res));
@@ -276,7 +276,7 @@ TEST_F(ring, cancel_one_leaves_the_rest)
 	 * their CQEs from separate io-wq workers, in any order.
 	 */
 	for (n = 0; n < 2; n++) {
-		ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+		ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
 		ASSERT_EQ(0, reap(&self->ring, &got[n], &res));
 		EXPECT_EQ(0, res);
 	}
@@ -310,7 +310,7 @@ TEST_F_TIMEOUT(ring, fifo_order_with_blocking_waiters, 120)
 		}
 	}
 	for (i = 0; i < FIFO_N; i++) {
-		ASSERT_EQ(0, semctl_release(self->fd, 1, NULL));
+		ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
 		ASSERT_EQ(0, reap(&self->ring, &tag, &res));
 		EXPECT_EQ((uint64_t)i, tag);
 		EXPECT_EQ(0, res);
@@ -324,7 +324,7 @@ TEST(ring_close_with_pending_leaks_nothing)
 	struct io_uring ring;
 	int fd, i, ret;
 
-	fd = semctl_create(NULL, 1, 8, 0600, 0);
+	fd = semctl_sem_create(NULL, 1, 8, 0600, 0);
 	ASSERT_GE(fd, 0);
 	ret = io_uring_queue_init(16, &ring, 0);
 	if (ret)
@@ -341,7 +341,7 @@ TEST(ring_close_with_pending_leaks_nothing)
 	/* the granted unit stays held by fd's open file (undo) */
 	EXPECT_EQ(0, query_field(fd, Q_VALUE));
 	EXPECT_EQ(1, query_field(fd, Q_UNDO));
-	EXPECT_EQ(0, semctl_release(fd, 1, NULL));
+	EXPECT_EQ(0, semctl_sem_release(fd, 1, NULL));
 	EXPECT_EQ(1, query_field(fd, Q_VALUE));
 	close(fd);
 }
@@ -351,7 +351,7 @@ TEST(task_exit_with_pending_leaks_nothing)
 	int fd, status;
 	pid_t pid;
 
-	fd = semctl_create(NULL, 0, 8, 0600, 0);
+	fd = semctl_sem_create(NULL, 0, 8, 0600, 0);
 	ASSERT_GE(fd, 0);
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -374,7 +374,7 @@ TEST(task_exit_with_pending_leaks_nothing)
 	EXPECT_TRUE(wait_field(fd, Q_WAITERS, 0));
 	EXPECT_EQ(0, query_field(fd, Q_VALUE));
 	/* a release now finds nobody: the units stay */
-	EXPECT_EQ(0, semctl_release(fd, 2, NULL));
+	EXPECT_EQ(0, semctl_sem_release(fd, 2, NULL));
 	EXPECT_EQ(2, query_field(fd, Q_VALUE));
 	close(fd);
 }

@@ -193,7 +193,7 @@ static int model_release(uint64_t count, uint64_t *previous)
 
 /* ---- what map.c calls, renamed to here by the Makefile ---- */
 
-int semctl_query(int fd, struct semctl_info *info)
+int semctl_sem_query(int fd, struct semctl_info *info)
 {
 	if (!is_model_fd(fd))
 		return -EBADF;
@@ -205,13 +205,13 @@ int semctl_query(int fd, struct semctl_info *info)
 	return 0;
 }
 
-int semctl_acquire(int fd, uint64_t count, unsigned int flags)
+int semctl_sem_acquire(int fd, uint64_t count, unsigned int flags)
 {
 	return is_model_fd(fd) ? model_acquire(count, flags, NULL) : -EBADF;
 }
 
-int semctl_acquire_timeout(int fd, uint64_t count, unsigned int flags,
-			   const struct timespec *ts)
+int semctl_sem_acquire_timeout(int fd, uint64_t count, unsigned int flags,
+			       const struct timespec *ts)
 {
 	if (!is_model_fd(fd))
 		return -EBADF;
@@ -220,7 +220,7 @@ int semctl_acquire_timeout(int fd, uint64_t count, unsigned int flags,
 	return model_acquire(count, flags & ~SEMCTL_ACQUIRE_TIMEOUT, ts);
 }
 
-int semctl_release(int fd, uint64_t count, uint64_t *previous)
+int semctl_sem_release(int fd, uint64_t count, uint64_t *previous)
 {
 	return is_model_fd(fd) ? model_release(count, previous) : -EBADF;
 }
@@ -319,7 +319,7 @@ static void *worker(void *arg)
 			ret = semctl_map_acquire(map, 1, 0);
 			break;
 		default:
-			ret = semctl_acquire(MODEL_FD, count, 0);
+			ret = semctl_sem_acquire(MODEL_FD, count, 0);
 			break;
 		}
 		if (ret == -EAGAIN || ret == -ETIMEDOUT)
@@ -338,7 +338,7 @@ static void *worker(void *arg)
 			ret = semctl_map_release(map, count, &previous);
 			break;
 		default:
-			ret = semctl_release(MODEL_FD, count, NULL);
+			ret = semctl_sem_release(MODEL_FD, count, NULL);
 			break;
 		}
 		if (ret) {

@@ -203,14 +203,15 @@ cat > "$prog.c" <<'EOF'
 int main(void)
 {
 	struct semctl_info info = { .size = sizeof(info) };
-	int sem = semctl_create(NULL, 2, 2, 0600, 0);
+	int sem = semctl_sem_create(NULL, 2, 2, 0600, 0);
 
 	if (sem < 0) {
-		fprintf(stderr, "semctl_create: %d\n", sem);
+		fprintf(stderr, "semctl_sem_create: %d\n", sem);
 		return 1;
 	}
-	if (semctl_acquire(sem, 2, 0) || semctl_try_acquire(sem, 1, 0) != -EAGAIN ||
-	    semctl_release(sem, 2, NULL) || semctl_query(sem, &info) ||
+	if (semctl_sem_acquire(sem, 2, 0) ||
+	    semctl_sem_try_acquire(sem, 1, 0) != -EAGAIN ||
+	    semctl_sem_release(sem, 2, NULL) || semctl_sem_query(sem, &info) ||
 	    info.value != 2) {
 		fprintf(stderr, "pkgconfig-test: unexpected result\n");
 		return 1;

@@ -118,11 +118,11 @@ static int fail(const char *what, const char *name, int err)
 	bool known;
 
 	/* A write-only descriptor cannot query: ask through a read one. */
-	known = failing.fd >= 0 && semctl_query(failing.fd, &info) == 0;
+	known = failing.fd >= 0 && semctl_sem_query(failing.fd, &info) == 0;
 	if (!known && failing.fd >= 0 && name) {
-		int rfd = semctl_open(name, SEMCTL_OPEN_READ);
+		int rfd = semctl_sem_open(name, SEMCTL_OPEN_READ);
 
-		known = rfd >= 0 && semctl_query(rfd, &info) == 0;
+		known = rfd >= 0 && semctl_sem_query(rfd, &info) == 0;
 		if (rfd >= 0)
 			close(rfd);
 	}
@@ -446,7 +446,7 @@ static int existing_differs(int fd, const char *name, uint64_t max,
 	struct semctl_info info;
 	char owner[160];
 
-	if (semctl_query(fd, &info) < 0)
+	if (semctl_sem_query(fd, &info) < 0)
 		return 0;	/* no read right: it was not ours to create */
 	if (info.uid == (uint32_t)geteuid() && info.max == max &&
 	    info.mode == (uint32_t)mode)
@@ -512,7 +512,7 @@ static int cmd_create(int argc, char **argv)
 	if (value > max)
 		return bad_usage("create", "--value %" PRIu64
 				 " is above --max %" PRIu64, value, max);
-	fd = semctl_create(argv[optind], value, max, mode, flags);
+	fd = semctl_sem_create(argv[optind], value, max, mode, flags);
 	if (fd < 0)
 		return fail("create", argv[optind], fd);
 	ret = existing_differs(fd, argv[optind], max, mode);
@@ -533,7 +533,7 @@ static int cmd_rm(int argc, char **argv)
 	if (optind >= argc)
 		return bad_usage("rm", "expected NAME");
 	for (i = optind; i < argc; i++) {
-		ret = semctl_unlink(argv[i]);
+		ret = semctl_sem_unlink(argv[i]);
 		if (ret < 0)
 			status = fail("rm", argv[i], ret);
 	}
@@ -568,7 +568,7 @@ static int cmd_ls(int argc, char **argv)
 		return bad_usage("ls", "unexpected argument '%s'",
 				 argv[optind]);
 
-	n = semctl_list(&cursor, e, LS_BATCH);
+	n = semctl_sem_list(&cursor, e, LS_BATCH);
 	if (n < 0)
 		return fail("ls", NULL, n);
 	if (json)
@@ -597,7 +597,7 @@ static int cmd_ls(int argc, char **argv)
 			}
 			first = false;
 		}
-		n = semctl_list(&cursor, e, LS_BATCH);
+		n = semctl_sem_list(&cursor, e, LS_BATCH);
 		if (n < 0) {
 			if (json)
 				fputs("\n]\n", stdout);
@@ -632,10 +632,10 @@ static int cmd_info(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return bad_usage("info", "expected exactly one NAME");
-	fd = semctl_open(argv[optind], SEMCTL_OPEN_READ);
+	fd = semctl_sem_open(argv[optind], SEMCTL_OPEN_READ);
 	if (fd < 0)
 		return fail("info", argv[optind], fd);
-	ret = semctl_query(fd, &in);
+	ret = semctl_sem_query(fd, &in);
 	close(fd);
 	if (ret < 0)
 		return fail("info", argv[optind], ret);
@@ -671,8 +671,8 @@ struct take_opts {
 
 static int take(int fd, const struct take_opts *o, unsigned int flags)
 {
-	return semctl_acquire_timeout(fd, o->count, flags,
-				      o->timed ? &o->timeout : NULL);
+	return semctl_sem_acquire_timeout(fd, o->count, flags,
+					  o->timed ? &o->timeout : NULL);
 }
 
 /*
@@ -764,7 +764,7 @@ static int cmd_acquire(int argc, char **argv)
 	ret = parse_take("acquire", argc, argv, &o, true, false);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	fd = semctl_open(o.name, SEMCTL_OPEN_WRITE);
+	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
 	if (fd < 0)
 		return fail("acquire", o.name, fd);
 	/* No undo: the units stay taken after this process exits. */
@@ -789,10 +789,10 @@ static int cmd_release(int argc, char **argv)
 	ret = parse_take("release", argc, argv, &o, false, false);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	fd = semctl_open(o.name, SEMCTL_OPEN_WRITE);
+	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
 	if (fd < 0)
 		return fail("release", o.name, fd);
-	ret = semctl_release(fd, o.count, NULL);
+	ret = semctl_sem_release(fd, o.count, NULL);
 	failing.fd = fd;
 	failing.count = o.count;
 	if (ret < 0)
@@ -816,10 +816,10 @@ static int cmd_poison(int argc, char **argv)
 	if (optind != argc - 1)
 		return bad_usage("poison", "expected exactly one NAME");
 	/* The kernel wants the write right, as for acquire and release. */
-	fd = semctl_open(argv[optind], SEMCTL_OPEN_WRITE);
+	fd = semctl_sem_open(argv[optind], SEMCTL_OPEN_WRITE);
 	if (fd < 0)
 		return fail("poison", argv[optind], fd);
-	ret = semctl_poison(fd);
+	ret = semctl_sem_poison(fd);
 	close(fd);
 	if (ret < 0)
 		return fail("poison", argv[optind], ret);
@@ -918,10 +918,10 @@ static int cmd_run(int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	name = o.name;
 
-	fd = semctl_open(name, SEMCTL_OPEN_WRITE | fdflags);
+	fd = semctl_sem_open(name, SEMCTL_OPEN_WRITE | fdflags);
 	if (fd == -ENOENT && o.create)
-		fd = semctl_create(name, o.create_value, o.create_value, 0600,
-				   fdflags);
+		fd = semctl_sem_create(name, o.create_value, o.create_value,
+				       0600, fdflags);
 	if (fd < 0)
 		return fail("run", name, fd);
 
