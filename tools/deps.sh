@@ -24,11 +24,12 @@ set -euo pipefail
 # dpkg-dev         dpkg-source: sparse built from Debian's source
 # libtsan2         ThreadSanitizer: the host model test of lib/map.c
 # g++              selftests/lib/names.sh: <semctl.h> compiles as C++
+# gcc-multilib     selftests/lib/cli_parse: semctl(1)'s parsers, 32-bit time_t
 pkgs="qemu-system-x86 busybox-static kmod cpio xz-utils liburing-dev
 	gcc make libc6-dev perl dwarves python3 python3-dev python3-setuptools
 	ca-certificates
 	curl zstd flex bison bc libelf-dev libssl-dev clang-19 lld-19 llvm-19
-	dpkg-dev libtsan2 g++"
+	dpkg-dev libtsan2 g++ gcc-multilib"
 
 check=
 if [ "${1:-}" = --check ]; then
