@@ -329,6 +329,30 @@ TEST_F(cli, create_finds_a_squatted_name)
 	EXPECT_EQ(0, CLI(&self->c, "create", self->name, "--value", "2"));
 }
 
+/*
+ * One prefix style, "semctl: CMD: ...", getopt's errors included: they name
+ * the option, and say whether it is unknown or lacks its value.
+ */
+TEST_F(cli, usage_messages_have_one_prefix)
+{
+	EXPECT_EQ(64, CLI(&self->c, "run", self->name, "--bogus", "--", "true"));
+	EXPECT_TRUE(has(self->c.err, "semctl: run: unknown option '--bogus'\n"));
+	EXPECT_EQ(64, CLI(&self->c, "acquire", self->name, "-q"));
+	EXPECT_TRUE(has(self->c.err, "semctl: acquire: unknown option '-q'\n"));
+	EXPECT_EQ(64, CLI(&self->c, "acquire", self->name, "--timeout"));
+	EXPECT_TRUE(has(self->c.err,
+			"semctl: acquire: option '--timeout' needs a value\n"));
+	EXPECT_EQ(64, CLI(&self->c, "create", self->name, "-v"));
+	EXPECT_TRUE(has(self->c.err, "semctl: create: option '-v' needs a value\n"));
+	EXPECT_EQ(64, CLI(&self->c, "ls", "--jsn"));
+	EXPECT_TRUE(has(self->c.err, "semctl: ls: unknown option '--jsn'\n"));
+	EXPECT_TRUE(has(self->c.err, "Try 'semctl ls --help'."));
+	/* getopt's own "semctl: unrecognized option" style is gone */
+	EXPECT_FALSE(has(self->c.err, "unrecognized"));
+	EXPECT_EQ(64, CLI(&self->c, "poison"));
+	EXPECT_TRUE(has(self->c.err, "semctl: poison: expected exactly one NAME"));
+}
+
 /* Errors say which argument is wrong and why. */
 TEST_F(cli, messages_name_the_problem)
 {
@@ -693,14 +717,14 @@ TEST_F(cli, poisoned)
 	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
 	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
 	EXPECT_TRUE(has(self->c.out, "poisoned"));
-	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name));
 	EXPECT_TRUE(has(self->c.err, "poisoned"));
-	EXPECT_EQ(69, CLI(&self->c, "run", self->name, "--", "true"));
+	EXPECT_EQ(76, CLI(&self->c, "run", self->name, "--", "true"));
 }
 
 /*
  * "semctl poison NAME": a queued acquire and every later one fail with
- * EIDRM (the CLI's "poisoned" message, exit 69), releases still work.
+ * EIDRM (the CLI's "poisoned" message, exit 76), releases still work.
  */
 TEST_F_TIMEOUT(cli, poison_command, 60)
 {
@@ -731,13 +755,13 @@ TEST_F_TIMEOUT(cli, poison_command, 60)
 	EXPECT_STREQ("", self->c.err);
 	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
-	EXPECT_EQ(69, WEXITSTATUS(st));
+	EXPECT_EQ(76, WEXITSTATUS(st));
 	EXPECT_EQ(0, query_field(self->fd, Q_WAITERS));
 
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
 	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
 	/* later acquires: EIDRM, whatever the value and the timeout */
-	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name));
 	EXPECT_TRUE(has(self->c.err, "poisoned"));
 	EXPECT_EQ(-EIDRM, semctl_sem_try_acquire(self->fd, 1, 0));
 
@@ -749,14 +773,14 @@ TEST_F_TIMEOUT(cli, poison_command, 60)
 	EXPECT_EQ(65, CLI(&self->c, "release", self->name));
 
 	/* units are free now, and still nobody may take them */
-	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name, "--timeout", "0"));
+	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name, "--timeout", "0"));
 	EXPECT_TRUE(has(self->c.err, "poisoned"));
-	EXPECT_EQ(69, CLI(&self->c, "run", self->name, "--", "true"));
+	EXPECT_EQ(76, CLI(&self->c, "run", self->name, "--", "true"));
 	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
 
 	/* poisoning twice is not an error; there is no way back */
 	EXPECT_EQ(0, CLI(&self->c, "poison", self->name));
-	EXPECT_EQ(69, CLI(&self->c, "acquire", self->name));
+	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name));
 	EXPECT_EQ(0, CLI(&self->c, "rm", self->name));
 	EXPECT_EQ(66, CLI(&self->c, "poison", self->name));
 }

@@ -56,6 +56,7 @@
 #define EX_OSERR		71
 #define EX_CANTCREAT		73	/* already exists */
 #define EX_IOERR		74	/* output could not be written */
+#define EX_POISONED		76	/* EX_PROTOCOL: no closer sysexits code */
 #define EX_NOPERM		77	/* permission denied */
 #define EXIT_EXEC_FAILED	126
 #define EXIT_EXEC_NOTFOUND	127
@@ -185,7 +186,7 @@ static int fail(const char *what, const char *name, int err)
 	case -EIDRM:
 		msg("%s: %s%sthe semaphore was poisoned: every acquire fails",
 		    what, n, sep);
-		return EX_UNAVAILABLE;
+		return EX_POISONED;
 	case -EINVAL:
 		problem = name_problem(name);
 		if (problem) {
@@ -213,12 +214,27 @@ static int bad_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", prog, cmd);
+	fprintf(stderr, "%s: %s: ", prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s %s --help'.\n", prog, cmd);
 	return EX_USAGE;
+}
+
+/*
+ * getopt_long() returned '?' (unknown option) or ':' (missing value; every
+ * optstring starts with ':').
+ */
+static int bad_option(const char *cmd, char **argv, int c)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return bad_usage(cmd, "option '%s' needs a value", arg);
+	if (optopt && strncmp(arg, "--", 2))
+		return bad_usage(cmd, "unknown option '-%c'", optopt);
+	return bad_usage(cmd, "unknown option '%s'", arg);
 }
 
 /* ---- output helpers ---------------------------------------------------- */
@@ -411,7 +427,7 @@ static int cmd_create(int argc, char **argv)
 	mode_t mode = 0600;
 	int c, fd, ret;
 
-	while ((c = getopt_long(argc, argv, "v:m:M:xh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:m:M:xh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			if (!parse_u64(optarg, &value) ||
@@ -438,7 +454,7 @@ static int cmd_create(int argc, char **argv)
 		case 'h':
 			return usage_of(current, stdout);
 		default:
-			return bad_usage("create", "unknown option");
+			return bad_option("create", argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -461,10 +477,10 @@ static int cmd_rm(int argc, char **argv)
 	static const struct option opts[] = { OPT_HELP, { 0 } };
 	int c, i, ret, status = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return usage_of(current, stdout);
-		return bad_usage("rm", "unknown option");
+		return bad_option("rm", argv, c);
 	}
 	if (optind >= argc)
 		return bad_usage("rm", "expected NAME");
@@ -489,7 +505,7 @@ static int cmd_ls(int argc, char **argv)
 	char owner[160];
 	int c, i, n;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -497,7 +513,7 @@ static int cmd_ls(int argc, char **argv)
 		case 'h':
 			return usage_of(current, stdout);
 		default:
-			return bad_usage("ls", "unknown option");
+			return bad_option("ls", argv, c);
 		}
 	}
 	if (optind != argc)
@@ -555,7 +571,7 @@ static int cmd_info(int argc, char **argv)
 	char owner[160];
 	int c, fd, ret;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -563,7 +579,7 @@ static int cmd_info(int argc, char **argv)
 		case 'h':
 			return usage_of(current, stdout);
 		default:
-			return bad_usage("info", "unknown option");
+			return bad_option("info", argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -634,7 +650,7 @@ static int parse_take(const char *cmd, int argc, char **argv,
 	o->timeout_status = EXIT_TIMEOUT_DEFAULT;
 	o->name = NULL;
 	for (;;) {
-		c = getopt_long(argc, argv, "+n:t:c:E:h", opts, NULL);
+		c = getopt_long(argc, argv, "+:n:t:c:E:h", opts, NULL);
 		if (c == -1) {
 			bool dashdash = optind > 1 &&
 					!strcmp(argv[optind - 1], "--");
@@ -680,7 +696,7 @@ static int parse_take(const char *cmd, int argc, char **argv,
 			usage_of(current, stdout);
 			return -1;
 		default:
-			return bad_usage(cmd, "unknown option");
+			return bad_option(cmd, argv, c);
 		}
 	}
 	if (!o->name)
@@ -744,10 +760,10 @@ static int cmd_poison(int argc, char **argv)
 	static const struct option opts[] = { OPT_HELP, { 0 } };
 	int c, fd, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return usage_of(current, stdout);
-		return bad_usage("poison", "unknown option");
+		return bad_option("poison", argv, c);
 	}
 	if (optind != argc - 1)
 		return bad_usage("poison", "expected exactly one NAME");
@@ -1025,8 +1041,9 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], subcommands[i].name))
 			continue;
 		current = &subcommands[i];
-		/* getopt sees "semctl-CMD ARGS..."; messages name the command. */
-		opterr = 1;
+		/* getopt sees "CMD ARGS..."; its own messages are off, so that
+		 * bad_option() names the command in the usual prefix. */
+		opterr = 0;
 		optind = 1;
 		return current->fn(argc - 1, argv + 1);
 	}
