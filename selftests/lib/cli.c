@@ -157,8 +157,8 @@ static int make_sem(struct __test_metadata *_metadata,
 TEST_F(cli, help)
 {
 	static const char *const subs[] = {
-		"create", "rm", "ls", "info", "acquire", "release", "poison",
-		"run",
+		"create", "rm", "ls", "info", "acquire", "release", "hold",
+		"wait", "poison", "run",
 	};
 	char want[64];
 	size_t i;
@@ -705,6 +705,166 @@ TEST_F_TIMEOUT(cli, sigkill_returns_units, 60)
 	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
 	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
 	unlink(pidfile);
+}
+
+/* A process that lives until its pipe's write end closes. */
+static pid_t start_target(int *release_fd)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		close(p[1]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	*release_fd = p[1];
+	return pid;
+}
+
+/*
+ * "semctl hold NAME --pid PID": the units are held when it returns, by a
+ * background process whose PID it prints, and come back when PID exits
+ * (issue 14, point 2: flock's `exec 9>f; flock 9` for a shell script).
+ */
+TEST_F_TIMEOUT(cli, hold_until_the_process_exits, 60)
+{
+	char pidstr[16];
+	int release;
+	pid_t target;
+
+	ASSERT_GE(make_sem(_metadata, self, "3"), 0);
+	target = start_target(&release);
+	ASSERT_GT(target, 0);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)target);
+	EXPECT_EQ(0, CLI(&self->c, "hold", self->name, "-n", "2", "--pid",
+			 pidstr));
+	EXPECT_GT(atoi(self->c.out), 1);
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(2, query_field(self->fd, Q_UNDO_TOTAL));
+	/* the holder is not the target: still held while the target lives */
+	EXPECT_EQ(0, kill(atoi(self->c.out), 0));
+	close(release);
+	ASSERT_EQ(target, waitpid(target, NULL, 0));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 3));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
+/* Without --pid the hold lasts as long as the caller (its parent). */
+TEST_F_TIMEOUT(cli, hold_defaults_to_the_caller, 60)
+{
+	int p[2], st;
+	char c;
+	pid_t caller;
+
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	ASSERT_EQ(0, pipe(p));
+	fflush(NULL);
+	caller = fork();
+	ASSERT_GE(caller, 0);
+	if (!caller) {
+		struct capture *mine = malloc(sizeof(*mine));
+
+		close(p[1]);
+		if (!mine || CLI(mine, "hold", self->name))
+			_exit(1);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 0));
+	EXPECT_EQ(1, query_field(self->fd, Q_UNDO_TOTAL));
+	close(p[1]);
+	ASSERT_EQ(caller, waitpid(caller, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 1));
+}
+
+/* kill(1) on the printed PID gives the units back early. */
+TEST_F_TIMEOUT(cli, hold_ends_with_a_kill, 60)
+{
+	char pidstr[16];
+	pid_t holder;
+
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+	EXPECT_EQ(0, CLI(&self->c, "hold", self->name, "-n", "2", "--pid",
+			 pidstr));
+	holder = atoi(self->c.out);
+	ASSERT_GT(holder, 1);
+	EXPECT_EQ(0, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, kill(holder, SIGTERM));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
+}
+
+/* A hold that times out, or names no process, holds nothing. */
+TEST_F_TIMEOUT(cli, hold_failures_hold_nothing, 60)
+{
+	char pidstr[16];
+	pid_t gone, holder;
+
+	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+	EXPECT_EQ(0, CLI(&self->c, "hold", self->name, "--pid", pidstr));
+	holder = atoi(self->c.out);
+	EXPECT_EQ(1, CLI(&self->c, "hold", self->name, "-n", "1", "--pid",
+			 pidstr, "--timeout", "0"));
+	EXPECT_EQ(7, CLI(&self->c, "hold", self->name, "--pid", pidstr,
+			 "--timeout", "0.1", "-E", "7"));
+	EXPECT_EQ(0, query_field(self->fd, Q_WAITERS));
+	EXPECT_EQ(1, query_field(self->fd, Q_UNDO_TOTAL));
+
+	gone = fork();
+	ASSERT_GE(gone, 0);
+	if (!gone)
+		_exit(0);
+	ASSERT_EQ(gone, waitpid(gone, NULL, 0));
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)gone);
+	EXPECT_EQ(66, CLI(&self->c, "hold", self->name, "--pid", pidstr));
+	EXPECT_TRUE(has(self->c.err, "semctl: hold: --pid"));
+	EXPECT_TRUE(has(self->c.err, "no such process"));
+	EXPECT_EQ(64, CLI(&self->c, "acquire", self->name, "--pid", pidstr));
+	EXPECT_EQ(1, query_field(self->fd, Q_UNDO_TOTAL));
+	ASSERT_GT(holder, 1);
+	EXPECT_EQ(0, kill(holder, SIGTERM));
+	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 1));
+}
+
+/*
+ * "semctl wait NAME": returns once every unit is free at once (GNU sem's
+ * --wait), queued in FIFO order: an acquire that comes later waits too.
+ */
+TEST_F_TIMEOUT(cli, wait_for_every_unit, 60)
+{
+	pid_t waiter;
+	int st;
+
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	ASSERT_EQ(0, semctl_sem_acquire(self->fd, 1, 0));
+	EXPECT_EQ(1, CLI(&self->c, "wait", self->name, "--timeout", "0.1"));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_WAITERS));
+
+	waiter = SPAWN("wait", self->name);
+	ASSERT_GT(waiter, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+	/* one unit is free, but the wait is queued first */
+	EXPECT_EQ(-EAGAIN, semctl_sem_try_acquire(self->fd, 1, 0));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
+	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(2, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+	EXPECT_EQ(64, CLI(&self->c, "wait", self->name, "-n", "1"));
 }
 
 TEST_F(cli, poisoned)

@@ -31,8 +31,10 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <time.h>
@@ -619,7 +621,15 @@ struct take_opts {
 	uint64_t create_value;
 	int timeout_status;
 	const char *name;
+	pid_t pid;		/* hold: whose lifetime bounds the hold */
+	bool counted;		/* -n was given */
 };
+
+/* What parse_take() accepts besides NAME and -n. */
+#define TAKE_TIMED	0x1	/* --timeout, -E */
+#define TAKE_RUN	0x2	/* --create, and "-- CMD" */
+#define TAKE_HOLD	0x4	/* --pid */
+#define TAKE_NO_COUNT	0x8	/* no -n (wait) */
 
 static int take(int fd, const struct take_opts *o, unsigned int flags)
 {
@@ -634,15 +644,17 @@ static int take(int fd, const struct take_opts *o, unsigned int flags)
  * Returns 0, an exit status, or -1 after --help.
  */
 static int parse_take(const char *cmd, int argc, char **argv,
-		      struct take_opts *o, bool timed, bool run)
+		      struct take_opts *o, unsigned int what)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "create", required_argument, NULL, 'c' },
 		{ "timeout-status", required_argument, NULL, 'E' },
+		{ "pid", required_argument, NULL, 'p' },
 		OPT_HELP, { 0 }
 	};
+	const bool timed = what & TAKE_TIMED, run = what & TAKE_RUN;
 	uint64_t v;
 	int c;
 
@@ -650,7 +662,7 @@ static int parse_take(const char *cmd, int argc, char **argv,
 	o->timeout_status = EXIT_TIMEOUT_DEFAULT;
 	o->name = NULL;
 	for (;;) {
-		c = getopt_long(argc, argv, "+:n:t:c:E:h", opts, NULL);
+		c = getopt_long(argc, argv, "+:n:t:c:E:p:h", opts, NULL);
 		if (c == -1) {
 			bool dashdash = optind > 1 &&
 					!strcmp(argv[optind - 1], "--");
@@ -664,8 +676,18 @@ static int parse_take(const char *cmd, int argc, char **argv,
 		}
 		switch (c) {
 		case 'n':
+			if (what & TAKE_NO_COUNT)
+				return bad_usage(cmd, "no --count here");
 			if (!parse_u64(optarg, &o->count) || !o->count)
 				return bad_usage(cmd, "bad count '%s'", optarg);
+			o->counted = true;
+			break;
+		case 'p':
+			if (!(what & TAKE_HOLD))
+				return bad_usage(cmd, "no --pid here");
+			if (!parse_u64(optarg, &v) || !v || v > INT_MAX)
+				return bad_usage(cmd, "bad --pid '%s'", optarg);
+			o->pid = (pid_t)v;
 			break;
 		case 't':
 			if (!timed)
@@ -713,7 +735,7 @@ static int cmd_acquire(int argc, char **argv)
 	struct take_opts o = { 0 };
 	int fd, ret;
 
-	ret = parse_take("acquire", argc, argv, &o, true, false);
+	ret = parse_take("acquire", argc, argv, &o, TAKE_TIMED);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
@@ -738,7 +760,7 @@ static int cmd_release(int argc, char **argv)
 	struct take_opts o = { 0 };
 	int fd, ret;
 
-	ret = parse_take("release", argc, argv, &o, false, false);
+	ret = parse_take("release", argc, argv, &o, 0);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
@@ -753,6 +775,130 @@ static int cmd_release(int argc, char **argv)
 	if (ret)
 		return ret;
 	return 0;
+}
+
+/* Close every fd from 3 up but the two given. */
+static void close_fds_but(int a, int b)
+{
+	const int low = a < b ? a : b, high = a < b ? b : a;
+
+	if (low > 3)
+		close_range(3, (unsigned int)low - 1, 0);
+	if (high > low + 1)
+		close_range((unsigned int)low + 1, (unsigned int)high - 1, 0);
+	close_range((unsigned int)high + 1, ~0U, 0);
+}
+
+/*
+ * hold: take the units with undo here, then fork a child that keeps the
+ * open file (the units are recorded on it) as long as the process --pid
+ * names lives (default: our parent, the calling shell), or until it gets
+ * SIGTERM, SIGINT or SIGHUP. Once we exit the child's is the only
+ * reference, so however it ends the units come back. Taking them before
+ * the fork means an interrupted wait leaves nothing behind.
+ */
+static int cmd_hold(int argc, char **argv)
+{
+	struct take_opts o = { 0 };
+	int fd, pidfd, ret, err;
+	pid_t child;
+
+	ret = parse_take("hold", argc, argv, &o, TAKE_TIMED | TAKE_HOLD);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!o.pid)
+		o.pid = getppid();
+	/* pinned now: a PID reused after the process exits is not followed */
+	pidfd = (int)syscall(SYS_pidfd_open, o.pid, 0);
+	if (pidfd < 0) {
+		err = errno;
+		msg("hold: --pid %d: %s", (int)o.pid,
+		    err == ESRCH ? "no such process" : strerror(err));
+		return err == ESRCH ? EX_NOINPUT : EX_OSERR;
+	}
+	if (pidfd < 3) {	/* started with stdio closed: keep it off 0-2 */
+		err = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+		close(pidfd);
+		pidfd = err;
+		if (pidfd < 0) {
+			msg("hold: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	}
+	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
+	if (fd < 0)
+		return fail("hold", o.name, fd);
+	ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
+	failing.fd = fd;
+	failing.count = o.count;
+	if (ret == -ETIMEDOUT)
+		return o.timeout_status;
+	if (ret < 0)
+		return fail("hold", o.name, ret);
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		msg("hold: fork: %s", strerror(errno));
+		return EX_OSERR;	/* our exit gives the units back */
+	}
+	if (child == 0) {
+		struct pollfd target = { .fd = pidfd, .events = POLLIN };
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		setsid();
+		/* `$(semctl hold ...)` returns at EOF: let go of the caller's
+		 * stdio (the semaphore fd is never 0, 1 or 2) and of the rest
+		 * of its fds (a pipe's reader would wait for us). */
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		close_fds_but(fd, pidfd);
+		/* a kill ends the hold even where the shell ignored these */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		while (poll(&target, 1, -1) < 0 && errno == EINTR)
+			;
+		_exit(0);	/* the units come back with the open file */
+	}
+	close(fd);
+	close(pidfd);
+	printf("%d\n", (int)child);
+	return 0;
+}
+
+/*
+ * wait: until every unit is free at once. It takes all `max` units with
+ * undo, queued in FIFO order like any acquire (so acquirers that come
+ * later wait behind it), and gives them back at once.
+ */
+static int cmd_wait(int argc, char **argv)
+{
+	struct take_opts o = { 0 };
+	struct semctl_info info = { .size = sizeof(info) };
+	int fd, ret;
+
+	ret = parse_take("wait", argc, argv, &o, TAKE_TIMED | TAKE_NO_COUNT);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	fd = semctl_sem_open(o.name, SEMCTL_OPEN_READ | SEMCTL_OPEN_WRITE);
+	if (fd < 0)
+		return fail("wait", o.name, fd);
+	ret = semctl_sem_query(fd, &info);
+	if (!ret) {
+		o.count = info.max;
+		ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
+	}
+	if (!ret)
+		ret = semctl_sem_release(fd, o.count, NULL);
+	if (ret == -ETIMEDOUT)
+		ret = o.timeout_status;
+	else if (ret < 0)
+		ret = fail("wait", o.name, ret);
+	close(fd);
+	return ret;
 }
 
 static int cmd_poison(int argc, char **argv)
@@ -865,7 +1011,7 @@ static int cmd_run(int argc, char **argv)
 	pid_t child;
 	ssize_t n;
 
-	ret = parse_take("run", argc, argv, &o, true, true);
+	ret = parse_take("run", argc, argv, &o, TAKE_TIMED | TAKE_RUN);
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	name = o.name;
@@ -950,10 +1096,29 @@ static const struct subcommand subcommands[] = {
 	  "Give N units back.\n\n"
 	  "  -n, --count N     units (default 1); exit 65 if that would exceed\n"
 	  "                    the maximum (nothing is released then)\n" },
+	{ "hold", cmd_hold, "NAME [-n N] [--timeout S] [-E STATUS] [--pid PID]",
+	  "Take N units with undo for as long as process PID lives (default:\n"
+	  "the caller, e.g. the shell running the script), as 'exec 9>f;\n"
+	  "flock 9' holds a lock: a holding process in the background keeps\n"
+	  "them and gives them back when PID exits, however it exits. Prints\n"
+	  "that process's PID once the units are held: 'kill' it to give them\n"
+	  "back earlier (not 'semctl release').\n\n"
+	  "  -n, --count N     units (default 1)\n"
+	  "  -t, --timeout S   give up after S seconds\n"
+	  "  -E, --timeout-status STATUS\n"
+	  "                    exit status on timeout (default 1)\n"
+	  "  -p, --pid PID     hold while PID lives (default: the parent)\n" },
+	{ "wait", cmd_wait, "NAME [--timeout S] [-E STATUS]",
+	  "Wait until every unit is free at once (all holders done), as GNU\n"
+	  "parallel's 'sem --wait'. It queues in FIFO order like an acquire of\n"
+	  "all max units, so acquirers that come after it wait for it too.\n\n"
+	  "  -t, --timeout S   give up after S seconds\n"
+	  "  -E, --timeout-status STATUS\n"
+	  "                    exit status on timeout (default 1)\n" },
 	{ "poison", cmd_poison, "NAME",
 	  "Poison the semaphore for good, as IPC_RMID does to SysV waiters:\n"
 	  "every queued acquire and every later one fails (acquire and run\n"
-	  "exit 69), on every descriptor. Releases still work, so holders can\n"
+	  "exit 76), on every descriptor. Releases still work, so holders can\n"
 	  "give their units back. There is no way back; 'rm' removes the\n"
 	  "name. Needs write permission; poisoning twice is not an error.\n" },
 	{ "run", cmd_run,
