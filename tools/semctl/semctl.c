@@ -9,6 +9,8 @@
  *   semctl info NAME [--json]
  *   semctl acquire NAME [-n N] [--timeout S]
  *   semctl release NAME [-n N]
+ *   semctl hold NAME [-n N] [--timeout S] [--pid PID]
+ *   semctl wait NAME [--timeout S]
  *   semctl poison NAME
  *   semctl run NAME [-n N] [--timeout S] [--create VALUE] -- CMD [ARGS...]
  *
