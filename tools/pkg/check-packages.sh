@@ -221,6 +221,12 @@ int main(void)
 	return 0;
 }
 EOF
+# loaded at boot, names declared for boot (issue 14, point 4)
+for f in /usr/lib/modules-load.d/semctl.conf /lib/systemd/system/semctl.service \
+	/usr/libexec/semctl/semctl-boot /usr/share/man/man5/semctl.d.5.gz; do
+	[ -e "$f" ] || die "$f is not installed"
+done
+grep -qx semctl /usr/lib/modules-load.d/semctl.conf || die "modules-load.d/semctl.conf does not name semctl"
 flags=$(pkg-config --cflags --libs semctl) || die "pkg-config does not know semctl"
 log "cc pkgconfig-test.c $flags"
 # shellcheck disable=SC2086
@@ -267,6 +273,12 @@ $prog-static
 /usr/bin/semctl run pkgcheck -- /usr/bin/semctl info pkgcheck
 /usr/bin/semctl ls
 /usr/bin/semctl rm pkgcheck
+mkdir -p /tmp/semctl.d
+echo 'pkgboot 2 4 nobody 0640' > /tmp/semctl.d/check.conf
+SEMCTL_CONFIG_DIRS=/tmp/semctl.d /usr/libexec/semctl/semctl-boot
+/usr/bin/semctl info pkgboot | grep -q '^owner: *nobody'
+/usr/bin/semctl rm pkgboot
+echo 'semctl-boot: ok'
 cd /tmp
 /usr/bin/python3 -I -c 'import semctl, semctl._semaphore as s; assert s.EXTENSION; print(\"python3-semctl:\", semctl.__file__); assert semctl.__file__.startswith(\"/usr/lib/python3/dist-packages/\")'
 for ex in seed_threading seed_multiprocessing seed_asyncio; do
@@ -284,6 +296,7 @@ rc=${PIPESTATUS[0]}
 set -e
 [ "$rc" = 0 ] || die "the VM run failed with status $rc (log: $work/vm.log)"
 grep -q '^semctl-demo: ok' "$work/vm.log" || die "no 'semctl-demo: ok' in the VM output"
+grep -q '^semctl-boot: ok' "$work/vm.log" || die "the installed semctl-boot did not create its name in the VM"
 for ex in seed_threading seed_multiprocessing seed_asyncio; do
 	grep -q "^python3-semctl: $ex: ok" "$work/vm.log" || die "python3-semctl: $ex did not run in the VM"
 done
