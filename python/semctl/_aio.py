@@ -388,10 +388,12 @@ class _LoopState:
 # semaphores, by forked children: user_data is the pid and a counter of
 # the process, never reused by another ring that may share the file.
 _ud_counter = itertools.count(1)
+# glibc no longer caches getpid(): the pid part is kept here, renewed at fork
+_ud_pid = [os.getpid() << 40]
 
 
 def _new_user_data():
-    return (os.getpid() << 40) | (next(_ud_counter) & ((1 << 40) - 1))
+    return _ud_pid[0] | (next(_ud_counter) & ((1 << 40) - 1))
 
 
 _states = weakref.WeakKeyDictionary()     # loop -> _LoopState
@@ -815,6 +817,7 @@ def _after_fork():
                 pass
     _states.clear()
     _last[0], _last[1] = (lambda: None), None
+    _ud_pid[0] = os.getpid() << 40
 
 
 os.register_at_fork(after_in_child=_after_fork)

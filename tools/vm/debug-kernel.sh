@@ -282,7 +282,9 @@ if ! kmake -j"$(nproc)" bzImage modules modules_prepare >"$obj/build.log" 2>&1; 
 	tail -n 40 "$obj/build.log" >&2
 	die "kernel build failed (log: $obj/build.log)"
 fi
-kmake -s kernelrelease > "$obj/kver"
+# --no-print-directory: under a recursive make (make check-debug-newest)
+# make would wrap the answer in "Entering directory" lines
+kmake -s --no-print-directory kernelrelease > "$obj/kver"
 [ -f "$obj/arch/x86/boot/bzImage" ] || die "no bzImage produced"
 [ -f "$obj/Module.symvers" ] || die "no Module.symvers produced"
 t2=$(date +%s)
