@@ -461,6 +461,37 @@ class UringTests(AsyncBase, unittest.TestCase):
         self.assertEqual(s.info().waiters, 0)
         self.assertEqual(s.value, 1)
 
+    def test_short_submits_keep_requests_matched(self):
+        # io_uring_enter takes one entry per call: the rest are submitted by
+        # the next calls, in order, and every grant reaches its own task
+        # (issue 17, point 7).
+        s = self.sem(0)
+        done = []
+
+        async def f():
+            ring = _aio._state(asyncio.get_running_loop()).ring
+            real = ring._enter_fn
+
+            def one_at_a_time(nr, fd, to_submit, *rest):
+                return real(nr, fd, min(to_submit, 1), *rest)
+            ring._enter_fn = one_at_a_time
+            try:
+                async def take(i, n):
+                    self.assertIs(await s.acquire_async(n), True)
+                    done.append(i)
+                tasks = [asyncio.create_task(take(i, 1 + i % 2))
+                         for i in range(6)]
+                await until(lambda: s.info().waiters >= 6)
+                for i in range(6):
+                    s.release(1 + i % 2)
+                    await until(lambda: len(done) > i)
+                await asyncio.gather(*tasks)
+            finally:
+                ring._enter_fn = real
+        self.run_async(f())
+        self.assertEqual(done, list(range(6)))
+        self.assertEqual(s.value, 0)
+
     def test_refused_submit_fails_its_acquire(self):
         # io_uring_enter refuses the submission: the acquire fails with its
         # error at once, and the ring goes on matching later completions
