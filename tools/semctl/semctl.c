@@ -356,18 +356,80 @@ static void format_owner(char *buf, size_t len, uint32_t uid, uint32_t gid)
 	snprintf(buf, len, "%s:%s", u, g);
 }
 
-static void print_info_json(FILE *f, const struct semctl_info *in)
+/*
+ * Who holds units with undo and who waits (SEMCTL_IOC_HOLDERS), as JSON
+ * members (",\"holders\":[...],\"waiting\":[...]") or as two lines of
+ * `info`. @fd needs the read right. Nothing is printed when the loaded
+ * module predates the ioctl. Units taken without undo have no holder.
+ */
+static void print_holders(FILE *f, int fd, bool json)
+{
+	static struct semctl_holder e[SEMCTL_HOLDERS_MAX];
+	uint64_t total[2], shown[2] = { 0, 0 };
+	int n, i, pass;
+
+	n = semctl_sem_holders(fd, e, SEMCTL_HOLDERS_MAX, &total[0], &total[1]);
+	if (n < 0)
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		bool waiting = pass == 1;
+
+		fputs(json ? (waiting ? ",\"waiting\":[" : ",\"holders\":[") :
+			     (waiting ? "waiting:    " : "holders:    "), f);
+		for (i = 0; i < n; i++) {
+			bool async = e[i].flags & SEMCTL_HOLDER_ASYNC;
+
+			if (!!(e[i].flags & SEMCTL_HOLDER_WAITING) != waiting)
+				continue;
+			if (json) {
+				fprintf(f, "%s{\"pid\":%" PRId32 ",\"units\":%"
+					PRIu64 "%s}", shown[pass] ? "," : "",
+					(int32_t)e[i].pid, (uint64_t)e[i].count,
+					waiting ? (async ? ",\"io_uring\":true" :
+						   ",\"io_uring\":false") : "");
+			} else {
+				if (shown[pass])
+					fputs(", ", f);
+				if (e[i].pid)
+					fprintf(f, "%" PRId32, (int32_t)e[i].pid);
+				else
+					fputs("(another PID namespace)", f);
+				fprintf(f, " (%" PRIu64 " unit%s%s)",
+					(uint64_t)e[i].count,
+					e[i].count == 1 ? "" : "s",
+					async ? ", io_uring" : "");
+			}
+			shown[pass]++;
+		}
+		if (json)
+			fputc(']', f);
+		else if (!shown[pass] && !total[pass])
+			fputs(waiting ? "none\n" : "none with undo\n", f);
+		else if (!shown[pass])
+			fprintf(f, "%" PRIu64 ", not listed\n", total[pass]);
+		else if (shown[pass] < total[pass])
+			fprintf(f, ", and %" PRIu64 " more\n",
+				total[pass] - shown[pass]);
+		else
+			fputc('\n', f);
+	}
+}
+
+static void print_info_json(FILE *f, const struct semctl_info *in, int fd)
 {
 	fputs("{\"name\":", f);
 	print_json_string(f, in->name);
 	fprintf(f, ",\"value\":%" PRIu64 ",\"max\":%" PRIu64
 		",\"waiters\":%" PRIu64 ",\"undo_total\":%" PRIu64
 		",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",\"mode\":\"%04o\""
-		",\"poisoned\":%s}",
+		",\"poisoned\":%s",
 		(uint64_t)in->value, (uint64_t)in->max,
 		(uint64_t)in->waiters, (uint64_t)in->undo_total,
 		(uint32_t)in->uid, (uint32_t)in->gid, (unsigned int)in->mode,
 		in->flags & SEMCTL_INFO_POISONED ? "true" : "false");
+	if (fd >= 0)
+		print_holders(f, fd, true);
+	fputc('}', f);
 }
 
 /* ---- subcommands ------------------------------------------------------- */
@@ -535,8 +597,13 @@ static int cmd_ls(int argc, char **argv)
 	while (n > 0) {
 		for (i = 0; i < n; i++) {
 			if (json) {
+				int fd = semctl_sem_open(e[i].name,
+							 SEMCTL_OPEN_READ);
+
 				fputs(first ? "\n  " : ",\n  ", stdout);
-				print_info_json(stdout, &e[i]);
+				print_info_json(stdout, &e[i], fd);
+				if (fd >= 0)
+					close(fd);
 			} else {
 				int w = print_name(stdout, e[i].name);
 
@@ -592,12 +659,14 @@ static int cmd_info(int argc, char **argv)
 	if (fd < 0)
 		return fail("info", argv[optind], fd);
 	ret = semctl_sem_query(fd, &in);
-	close(fd);
-	if (ret < 0)
+	if (ret < 0) {
+		close(fd);
 		return fail("info", argv[optind], ret);
+	}
 	if (json) {
-		print_info_json(stdout, &in);
+		print_info_json(stdout, &in, fd);
 		fputc('\n', stdout);
+		close(fd);
 		return 0;
 	}
 	format_owner(owner, sizeof(owner), in.uid, in.gid);
@@ -611,6 +680,8 @@ static int cmd_info(int argc, char **argv)
 	       (uint32_t)in.gid, (unsigned int)in.mode);
 	if (in.flags & SEMCTL_INFO_POISONED)
 		printf("state:      poisoned (every acquire fails)\n");
+	print_holders(stdout, fd, false);
+	close(fd);
 	return 0;
 }
 
