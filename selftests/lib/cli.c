@@ -807,6 +807,30 @@ TEST_F_TIMEOUT(cli, hold_ends_with_a_kill, 60)
 	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
 }
 
+/*
+ * A hold killed while it waits leaves nothing queued or held: its holding
+ * process dies with it (a release right after finds nobody to grant).
+ */
+TEST_F_TIMEOUT(cli, hold_interrupted_holds_nothing, 60)
+{
+	char pidstr[16];
+	pid_t hold;
+	int st;
+
+	ASSERT_GE(make_sem(_metadata, self, "0"), 0);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+	hold = SPAWN("hold", self->name, "--pid", pidstr);
+	ASSERT_GT(hold, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+	ASSERT_EQ(0, kill(hold, SIGTERM));
+	ASSERT_EQ(hold, waitpid(hold, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	EXPECT_TRUE(wait_field(self->fd, Q_WAITERS, 0));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
 /* A hold that times out, or names no process, holds nothing. */
 TEST_F_TIMEOUT(cli, hold_failures_hold_nothing, 60)
 {
