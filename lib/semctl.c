@@ -297,6 +297,30 @@ SEMCTL_API int semctl_sem_poison(int fd)
 	return semctl_ioctl(fd, SEMCTL_IOC_POISON, &p);
 }
 
+SEMCTL_API int semctl_sem_holders(int fd, struct semctl_holder *entries,
+				  unsigned int count, uint64_t *holders,
+				  uint64_t *waiters)
+{
+	struct semctl_holders h = {
+		.size = sizeof(h),
+		.entries = (uint64_t)(uintptr_t)entries,
+		.entry_size = sizeof(*entries),
+		.count = count,
+	};
+	int ret;
+
+	if (!entries && count)
+		return -EINVAL;
+	ret = semctl_ioctl(fd, SEMCTL_IOC_HOLDERS, &h);
+	if (ret)
+		return ret;
+	if (holders)
+		*holders = h.holders;
+	if (waiters)
+		*waiters = h.waiters;
+	return (int)h.count;
+}
+
 /*
  * The names before 1.2 (LIBSEMCTL_1.0 in libsemctl.map), which C++ cannot
  * use next to the structs of the same name (see <semctl.h>). Aliases, not

@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -214,6 +215,7 @@ static int semctl_file_release(struct inode *inode, struct file *file)
 		semctl_sem_return_undo(sfile->sem, sfile);
 		semctl_sem_put(sfile->sem);
 	}
+	put_pid(sfile->undo_pid);
 	kfree(sfile);
 	return 0;
 }
@@ -271,6 +273,7 @@ int semctl_file_prepare(struct semctl_fd *fd, unsigned int fd_flags,
 		return -ENOMEM;
 	fd->sfile->rights = rights;
 	fd->sfile->undo_reads = fd_flags & SEMCTL_FD_UNDO;
+	INIT_LIST_HEAD(&fd->sfile->undo_node);
 
 	fd->fd = get_unused_fd_flags(fd_flags & SEMCTL_FD_NOCLOEXEC ?
 				     0 : O_CLOEXEC);

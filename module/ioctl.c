@@ -423,6 +423,53 @@ static long semctl_ioctl_poison(struct semctl_file *sfile,
 	return 0;
 }
 
+static long semctl_ioctl_holders(struct semctl_file *sfile,
+				 struct semctl_holders __user *uarg)
+{
+	struct semctl_holders args;
+	struct semctl_holder *out;
+	void __user *entries;
+	u32 n, i, room;
+	int ret;
+
+	ret = semctl_copy_arg(&args, sizeof(args), SEMCTL_HOLDERS_SIZE_VER0,
+			      uarg);
+	if (ret)
+		return ret;
+	if (args.flags || args.holders || args.waiters)
+		return -EINVAL;
+	if (args.entry_size < SEMCTL_HOLDER_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE)
+		return -EINVAL;
+	if (!(sfile->rights & SEMCTL_OPEN_READ))
+		return -EBADF;
+	room = min_t(u32, args.count, SEMCTL_HOLDERS_MAX);
+	/* the snapshot is taken under a spinlock: room for it first */
+	out = kcalloc(max_t(u32, room, 1), sizeof(*out), GFP_KERNEL_ACCOUNT);
+	if (!out)
+		return -ENOMEM;
+	n = semctl_sem_holders(sfile->sem, out, room, &args.holders,
+			       &args.waiters);
+	entries = u64_to_user_ptr(args.entries);
+	for (i = 0; i < n; i++) {
+		ret = semctl_copy_struct_to_user(entries, args.entry_size,
+						 &out[i], sizeof(out[i]));
+		if (ret)
+			goto out;
+		entries += args.entry_size;
+	}
+	args.count = n;
+	ret = -EFAULT;
+	if (put_user(args.count, &uarg->count) ||
+	    put_user(args.holders, &uarg->holders) ||
+	    put_user(args.waiters, &uarg->waiters))
+		goto out;
+	ret = 0;
+out:
+	kfree(out);
+	return ret;
+}
+
 long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct semctl_file *sfile = file->private_data;
@@ -437,6 +484,8 @@ long semctl_sem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return semctl_ioctl_query(sfile, uarg);
 	case SEMCTL_IOC_BASE(SEMCTL_IOC_POISON):
 		return semctl_ioctl_poison(sfile, uarg);
+	case SEMCTL_IOC_BASE(SEMCTL_IOC_HOLDERS):
+		return semctl_ioctl_holders(sfile, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -33,6 +33,8 @@
  */
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -149,6 +151,7 @@ struct semctl_sem *semctl_sem_alloc(u64 value, u64 max, umode_t mode)
 	sem->max = max;
 	INIT_LIST_HEAD(&sem->waiters);
 	INIT_LIST_HEAD(&sem->parked);
+	INIT_LIST_HEAD(&sem->undo_files);
 	kref_init(&sem->ref);
 	sem->uid = current_euid();
 	sem->gid = current_egid();
@@ -296,8 +299,12 @@ static void semctl_undo_add(struct semctl_sem *sem, struct semctl_file *file,
 			    u64 count)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	if (!file)
+	if (!file || !count)
 		return;
+	if (!file->undo) {
+		list_add_tail(&file->undo_node, &sem->undo_files);
+		sem->nr_undo_files++;
+	}
 	file->undo += count;
 	sem->undo_total += count;
 }
@@ -307,11 +314,32 @@ static void semctl_undo_pay(struct semctl_sem *sem, struct semctl_file *file,
 			    u64 count)
 {
 	lockdep_assert_held(&sem->wait.lock);
-	if (!file)
+	if (!file || !file->undo)
 		return;
 	count = min(file->undo, count);
 	file->undo -= count;
 	sem->undo_total -= count;
+	if (!file->undo) {
+		list_del_init(&file->undo_node);
+		sem->nr_undo_files--;
+	}
+}
+
+/*
+ * Name the current process as @file's undo holder (SEMCTL_IOC_HOLDERS),
+ * from an acquire's own context: a grant may run in the releaser's. The
+ * name it replaces goes to @drop, for put_pid() once the lock is dropped.
+ */
+static void semctl_undo_note_holder(struct semctl_sem *sem,
+				    struct semctl_file *file, struct pid **drop)
+{
+	struct pid *pid = task_tgid(current);
+
+	lockdep_assert_held(&sem->wait.lock);
+	if (!file || file->undo_pid == pid)
+		return;
+	*drop = file->undo_pid;
+	file->undo_pid = get_pid(pid);
 }
 
 /* What poll reports: acquire 1 would succeed now / release 1 would fit. */
@@ -593,7 +621,8 @@ static bool semctl_sem_unpark(struct semctl_sem *sem,
  * -ERANGE if the units would not fit the undo records.
  */
 static int semctl_sem_take_or_queue(struct semctl_sem *sem,
-				    struct semctl_waiter *waiter, bool try)
+				    struct semctl_waiter *waiter, bool try,
+				    struct pid **drop)
 {
 	int ret = 0;
 	u64 value;
@@ -620,6 +649,8 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 		sem->nr_waiters++;
 	}
 	semctl_value_settle(sem, value);
+	if (ret == 1 || (!ret && !try))
+		semctl_undo_note_holder(sem, waiter->undo_to, drop);
 	return ret;
 }
 
@@ -636,12 +667,14 @@ static int semctl_sem_take_or_queue(struct semctl_sem *sem,
 int semctl_sem_wait(struct semctl_sem *sem, struct semctl_waiter *waiter,
 		    bool try, const ktime_t *deadline, clockid_t clock)
 {
+	struct pid *drop = NULL;
 	int ret;
 
 	waiter->task = current;
 	spin_lock_irq(&sem->wait.lock);
-	ret = semctl_sem_take_or_queue(sem, waiter, try);
+	ret = semctl_sem_take_or_queue(sem, waiter, try, &drop);
 	spin_unlock_irq(&sem->wait.lock);
+	put_pid(drop);
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (try)
@@ -689,12 +722,14 @@ int semctl_sem_acquire(struct semctl_sem *sem, struct semctl_file *undo_to,
 int semctl_sem_queue_async(struct semctl_sem *sem,
 			   struct semctl_waiter *waiter)
 {
+	struct pid *drop = NULL;
 	int ret;
 
 	waiter->task = NULL;
 	spin_lock_irq(&sem->wait.lock);
-	ret = semctl_sem_take_or_queue(sem, waiter, false);
+	ret = semctl_sem_take_or_queue(sem, waiter, false, &drop);
 	spin_unlock_irq(&sem->wait.lock);
+	put_pid(drop);
 	return ret;
 }
 
@@ -909,4 +944,54 @@ void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info)
 		info->flags |= SEMCTL_INFO_NAMED;
 		strscpy(info->name, sem->name, sizeof(info->name));
 	}
+}
+
+/**
+ * semctl_sem_holders - who holds units with undo, and who waits
+ * @sem:	the semaphore
+ * @out:	room for @room entries
+ * @room:	at most SEMCTL_HOLDERS_MAX
+ * @holders:	out: open files holding units with undo
+ * @waiters:	out: queued acquires
+ *
+ * One snapshot under the lock: holders first, then waiters in FIFO order.
+ * PIDs are the caller's view (0: not in its PID namespace). The walk looks
+ * at no more than 2 * SEMCTL_HOLDERS_MAX entries with interrupts off.
+ *
+ * Return: the entries written.
+ */
+u32 semctl_sem_holders(struct semctl_sem *sem, struct semctl_holder *out,
+		       u32 room, u64 *holders, u64 *waiters)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	unsigned int looked = 0, look_max = 2 * SEMCTL_HOLDERS_MAX;
+	struct semctl_waiter *waiter;
+	struct semctl_file *file;
+	u32 n = 0;
+
+	spin_lock_irq(&sem->wait.lock);
+	list_for_each_entry(file, &sem->undo_files, undo_node) {
+		if (n == room)
+			break;
+		out[n].count = file->undo;
+		out[n].pid = pid_nr_ns(file->undo_pid, ns);
+		out[n].flags = 0;
+		n++;
+	}
+	list_for_each_entry(waiter, &sem->waiters, node) {
+		if (n == room || ++looked > look_max)
+			break;
+		if (waiter->bookmark || waiter->parked)
+			continue;
+		out[n].count = waiter->count;
+		out[n].pid = pid_nr_ns(waiter->task ? task_tgid(waiter->task) :
+				       waiter->pid, ns);
+		out[n].flags = SEMCTL_HOLDER_WAITING |
+			       (waiter->task ? 0 : SEMCTL_HOLDER_ASYNC);
+		n++;
+	}
+	*holders = sem->nr_undo_files;
+	*waiters = sem->nr_waiters;
+	spin_unlock_irq(&sem->wait.lock);
+	return n;
 }

@@ -14,8 +14,9 @@
  *     or from user memory.
  *   sem->wait.lock (spinlock) protects sem->waiters, sem->nr_waiters,
  *     sem->parked, sem->nr_parked, sem->word (the pointer), every change
- *     the kernel makes to the value word, and the undo count of every open
- *     file of the semaphore. Readers that only report (fdinfo, query) may
+ *     the kernel makes to the value word, and the undo count, undo_node
+ *     and undo_pid of every open file of the semaphore, with
+ *     sem->undo_files and sem->nr_undo_files. Readers that only report (fdinfo, query) may
  *     read the word without it. A process that maps the word changes it
  *     with atomic compare-and-swap, only while SEMCTL_VALUE_KERNEL is clear.
  *     It is irq-safe like every wait queue's lock but never taken in hard
@@ -59,6 +60,9 @@ struct semctl_sem {
 	unsigned int nr_parked;	/* places held for interrupted threads */
 	struct list_head parked;	/* those places (semaphore.c) */
 	u64 undo_total;		/* sum of the undo of every open file */
+	/* open files whose undo is not 0, in the order it became so */
+	struct list_head undo_files;
+	u64 nr_undo_files;
 	bool poisoned;		/* acquires fail with EIDRM from now on */
 	struct kref ref;
 
@@ -78,6 +82,8 @@ struct semctl_sem {
 struct semctl_file {
 	struct semctl_sem *sem;
 	u64 undo;		/* units held with undo, under sem->wait.lock */
+	struct list_head undo_node;	/* in sem->undo_files while undo */
+	struct pid *undo_pid;	/* last process to acquire with undo here */
 	unsigned int rights;	/* SEMCTL_OPEN_READ | SEMCTL_OPEN_WRITE */
 	bool undo_reads;	/* SEMCTL_FD_UNDO */
 };
@@ -93,6 +99,7 @@ struct semctl_waiter {
 	struct semctl_file *owner;	/* open file a cancel may name, or NULL */
 	u64 tag;			/* io_uring user_data, with @owner */
 	struct task_struct *task;
+	struct pid *pid;	/* async: the submitter (uring.c's reference) */
 	void (*finish)(struct semctl_waiter *waiter);
 	/* 0 while queued, then 1 (granted) or -errno; set under the lock */
 	int status;
@@ -130,6 +137,8 @@ __poll_t semctl_sem_poll_mask(struct semctl_sem *sem);
 struct page *semctl_sem_map_page(struct semctl_sem *sem);
 u64 semctl_sem_value(struct semctl_sem *sem);
 void semctl_sem_info(struct semctl_sem *sem, struct semctl_info *info);
+u32 semctl_sem_holders(struct semctl_sem *sem, struct semctl_holder *out,
+		       u32 room, u64 *holders, u64 *waiters);
 
 /* names.c: the name table and permission checks */
 int semctl_names_link(struct semctl_sem *sem, char *name,

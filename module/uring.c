@@ -24,6 +24,7 @@
 #include <linux/hrtimer.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -79,6 +80,7 @@ static void semctl_async_complete(struct semctl_async *async, int result,
 		cancel_work_sync(&async->timeout);
 	}
 	semctl_uring_cmd_done(async->cmd, result, issue_flags);
+	put_pid(async->waiter.pid);
 	kmem_cache_free(semctl_async_cache, async);
 }
 
@@ -180,6 +182,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 	async->waiter.owner = sfile;
 	async->waiter.tag = semctl_uring_user_data(cmd);
 	async->waiter.finish = semctl_async_finish;
+	async->waiter.pid = get_pid(task_tgid(current));
 	async->cmd = cmd;
 	async->sem = sfile->sem;
 	atomic_set(&async->state, SEMCTL_ASYNC_PENDING);
@@ -193,6 +196,7 @@ static int semctl_uring_queue(struct semctl_file *sfile,
 
 	ret = semctl_sem_queue_async(sfile->sem, &async->waiter);
 	if (ret) {
+		put_pid(async->waiter.pid);
 		kmem_cache_free(semctl_async_cache, async);
 		return ret < 0 ? ret : 0;
 	}

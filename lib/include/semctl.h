@@ -58,6 +58,15 @@ int semctl_sem_try_acquire(int fd, uint64_t count, unsigned int flags);
 int semctl_sem_release(int fd, uint64_t count, uint64_t *previous);
 int semctl_sem_query(int fd, struct semctl_info *info);
 int semctl_sem_poison(int fd);
+/*
+ * Who holds units with undo and who waits (SEMCTL_IOC_HOLDERS): up to
+ * @count (at most SEMCTL_HOLDERS_MAX) entries, holders first; returns how
+ * many were written, or -errno. @holders and @waiters (each may be NULL)
+ * get how many there are in all.
+ */
+int semctl_sem_holders(int fd, struct semctl_holder *entries,
+		       unsigned int count, uint64_t *holders,
+		       uint64_t *waiters);
 
 /*
  * Before 1.2 the semctl_sem_*() functions were called semctl_create(),

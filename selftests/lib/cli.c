@@ -807,6 +807,30 @@ TEST_F_TIMEOUT(cli, hold_ends_with_a_kill, 60)
 	EXPECT_TRUE(wait_field(self->fd, Q_VALUE, 2));
 }
 
+/*
+ * A hold killed while it waits leaves nothing queued or held: its holding
+ * process dies with it (a release right after finds nobody to grant).
+ */
+TEST_F_TIMEOUT(cli, hold_interrupted_holds_nothing, 60)
+{
+	char pidstr[16];
+	pid_t hold;
+	int st;
+
+	ASSERT_GE(make_sem(_metadata, self, "0"), 0);
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+	hold = SPAWN("hold", self->name, "--pid", pidstr);
+	ASSERT_GT(hold, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+	ASSERT_EQ(0, kill(hold, SIGTERM));
+	ASSERT_EQ(hold, waitpid(hold, &st, 0));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	EXPECT_TRUE(wait_field(self->fd, Q_WAITERS, 0));
+	ASSERT_EQ(0, semctl_sem_release(self->fd, 1, NULL));
+	EXPECT_EQ(1, query_field(self->fd, Q_VALUE));
+	EXPECT_EQ(0, query_field(self->fd, Q_UNDO_TOTAL));
+}
+
 /* A hold that times out, or names no process, holds nothing. */
 TEST_F_TIMEOUT(cli, hold_failures_hold_nothing, 60)
 {
@@ -973,14 +997,64 @@ TEST_F_TIMEOUT(cli, boot_declares_names, 60)
 	EXPECT_EQ(0, system(text));
 }
 
+/*
+ * "Who holds my units?": info names the processes holding units with undo
+ * and those waiting, in text and in --json (and ls --json), by PID
+ * (issue 14, point 3).
+ */
+TEST_F_TIMEOUT(cli, info_names_holders_and_waiters, 60)
+{
+	char pidstr[16], want[160];
+	pid_t holder, waiter;
+	int st;
+
+	ASSERT_GE(make_sem(_metadata, self, "2"), 0);
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+	EXPECT_TRUE(has(self->c.out, "holders:    none with undo\n"));
+	EXPECT_TRUE(has(self->c.out, "waiting:    none\n"));
+	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
+	EXPECT_TRUE(has(self->c.out, ",\"holders\":[],\"waiting\":[]}"));
+
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)getpid());
+	ASSERT_EQ(0, CLI(&self->c, "hold", self->name, "-n", "2", "--pid",
+			 pidstr));
+	holder = atoi(self->c.out);
+	ASSERT_GT(holder, 1);
+	waiter = SPAWN("acquire", self->name);
+	ASSERT_GT(waiter, 0);
+	ASSERT_TRUE(wait_field(self->fd, Q_WAITERS, 1));
+
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+	snprintf(want, sizeof(want), "holders:    %d (2 units)\n", (int)holder);
+	EXPECT_TRUE(has(self->c.out, want));
+	snprintf(want, sizeof(want), "waiting:    %d (1 unit)\n", (int)waiter);
+	EXPECT_TRUE(has(self->c.out, want));
+	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
+	snprintf(want, sizeof(want),
+		 ",\"holders\":[{\"pid\":%d,\"units\":2}],"
+		 "\"waiting\":[{\"pid\":%d,\"units\":1,\"io_uring\":false}]}",
+		 (int)holder, (int)waiter);
+	EXPECT_TRUE(has(self->c.out, want));
+	EXPECT_EQ(0, CLI(&self->c, "ls", "--json"));
+	EXPECT_TRUE(has(self->c.out, want));
+
+	/* the holder goes: the waiter holds (without undo: nobody named) */
+	ASSERT_EQ(0, kill(holder, SIGTERM));
+	ASSERT_EQ(waiter, waitpid(waiter, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_TRUE(wait_field(self->fd, Q_UNDO_TOTAL, 0));
+	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
+	EXPECT_TRUE(has(self->c.out, "holders:    none with undo\n"));
+}
+
 TEST_F(cli, poisoned)
 {
 	ASSERT_GE(make_sem(_metadata, self, "1"), 0);
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
-	EXPECT_TRUE(has(self->c.out, "\"poisoned\":false}"));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":false,"));
 	ASSERT_EQ(0, semctl_sem_poison(self->fd));
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
-	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true,"));
 	EXPECT_EQ(0, CLI(&self->c, "info", self->name));
 	EXPECT_TRUE(has(self->c.out, "poisoned"));
 	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name));
@@ -1025,7 +1099,7 @@ TEST_F_TIMEOUT(cli, poison_command, 60)
 	EXPECT_EQ(0, query_field(self->fd, Q_WAITERS));
 
 	EXPECT_EQ(0, CLI(&self->c, "info", "--json", self->name));
-	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true}"));
+	EXPECT_TRUE(has(self->c.out, "\"poisoned\":true,"));
 	/* later acquires: EIDRM, whatever the value and the timeout */
 	EXPECT_EQ(76, CLI(&self->c, "acquire", self->name));
 	EXPECT_TRUE(has(self->c.err, "poisoned"));

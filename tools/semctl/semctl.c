@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -356,18 +357,80 @@ static void format_owner(char *buf, size_t len, uint32_t uid, uint32_t gid)
 	snprintf(buf, len, "%s:%s", u, g);
 }
 
-static void print_info_json(FILE *f, const struct semctl_info *in)
+/*
+ * Who holds units with undo and who waits (SEMCTL_IOC_HOLDERS), as JSON
+ * members (",\"holders\":[...],\"waiting\":[...]") or as two lines of
+ * `info`. @fd needs the read right. Nothing is printed when the loaded
+ * module predates the ioctl. Units taken without undo have no holder.
+ */
+static void print_holders(FILE *f, int fd, bool json)
+{
+	static struct semctl_holder e[SEMCTL_HOLDERS_MAX];
+	uint64_t total[2], shown[2] = { 0, 0 };
+	int n, i, pass;
+
+	n = semctl_sem_holders(fd, e, SEMCTL_HOLDERS_MAX, &total[0], &total[1]);
+	if (n < 0)
+		return;
+	for (pass = 0; pass < 2; pass++) {
+		bool waiting = pass == 1;
+
+		fputs(json ? (waiting ? ",\"waiting\":[" : ",\"holders\":[") :
+			     (waiting ? "waiting:    " : "holders:    "), f);
+		for (i = 0; i < n; i++) {
+			bool async = e[i].flags & SEMCTL_HOLDER_ASYNC;
+
+			if (!!(e[i].flags & SEMCTL_HOLDER_WAITING) != waiting)
+				continue;
+			if (json) {
+				fprintf(f, "%s{\"pid\":%" PRId32 ",\"units\":%"
+					PRIu64 "%s}", shown[pass] ? "," : "",
+					(int32_t)e[i].pid, (uint64_t)e[i].count,
+					waiting ? (async ? ",\"io_uring\":true" :
+						   ",\"io_uring\":false") : "");
+			} else {
+				if (shown[pass])
+					fputs(", ", f);
+				if (e[i].pid)
+					fprintf(f, "%" PRId32, (int32_t)e[i].pid);
+				else
+					fputs("(another PID namespace)", f);
+				fprintf(f, " (%" PRIu64 " unit%s%s)",
+					(uint64_t)e[i].count,
+					e[i].count == 1 ? "" : "s",
+					async ? ", io_uring" : "");
+			}
+			shown[pass]++;
+		}
+		if (json)
+			fputc(']', f);
+		else if (!shown[pass] && !total[pass])
+			fputs(waiting ? "none\n" : "none with undo\n", f);
+		else if (!shown[pass])
+			fprintf(f, "%" PRIu64 ", not listed\n", total[pass]);
+		else if (shown[pass] < total[pass])
+			fprintf(f, ", and %" PRIu64 " more\n",
+				total[pass] - shown[pass]);
+		else
+			fputc('\n', f);
+	}
+}
+
+static void print_info_json(FILE *f, const struct semctl_info *in, int fd)
 {
 	fputs("{\"name\":", f);
 	print_json_string(f, in->name);
 	fprintf(f, ",\"value\":%" PRIu64 ",\"max\":%" PRIu64
 		",\"waiters\":%" PRIu64 ",\"undo_total\":%" PRIu64
 		",\"uid\":%" PRIu32 ",\"gid\":%" PRIu32 ",\"mode\":\"%04o\""
-		",\"poisoned\":%s}",
+		",\"poisoned\":%s",
 		(uint64_t)in->value, (uint64_t)in->max,
 		(uint64_t)in->waiters, (uint64_t)in->undo_total,
 		(uint32_t)in->uid, (uint32_t)in->gid, (unsigned int)in->mode,
 		in->flags & SEMCTL_INFO_POISONED ? "true" : "false");
+	if (fd >= 0)
+		print_holders(f, fd, true);
+	fputc('}', f);
 }
 
 /* ---- subcommands ------------------------------------------------------- */
@@ -535,8 +598,13 @@ static int cmd_ls(int argc, char **argv)
 	while (n > 0) {
 		for (i = 0; i < n; i++) {
 			if (json) {
+				int fd = semctl_sem_open(e[i].name,
+							 SEMCTL_OPEN_READ);
+
 				fputs(first ? "\n  " : ",\n  ", stdout);
-				print_info_json(stdout, &e[i]);
+				print_info_json(stdout, &e[i], fd);
+				if (fd >= 0)
+					close(fd);
 			} else {
 				int w = print_name(stdout, e[i].name);
 
@@ -592,12 +660,14 @@ static int cmd_info(int argc, char **argv)
 	if (fd < 0)
 		return fail("info", argv[optind], fd);
 	ret = semctl_sem_query(fd, &in);
-	close(fd);
-	if (ret < 0)
+	if (ret < 0) {
+		close(fd);
 		return fail("info", argv[optind], ret);
+	}
 	if (json) {
-		print_info_json(stdout, &in);
+		print_info_json(stdout, &in, fd);
 		fputc('\n', stdout);
+		close(fd);
 		return 0;
 	}
 	format_owner(owner, sizeof(owner), in.uid, in.gid);
@@ -611,6 +681,8 @@ static int cmd_info(int argc, char **argv)
 	       (uint32_t)in.gid, (unsigned int)in.mode);
 	if (in.flags & SEMCTL_INFO_POISONED)
 		printf("state:      poisoned (every acquire fails)\n");
+	print_holders(stdout, fd, false);
+	close(fd);
 	return 0;
 }
 
@@ -779,31 +851,44 @@ static int cmd_release(int argc, char **argv)
 	return 0;
 }
 
-/* Close every fd from 3 up but the two given. */
-static void close_fds_but(int a, int b)
+/* Close every fd from 3 up but the three given. */
+static void close_fds_but(int a, int b, int c)
 {
-	const int low = a < b ? a : b, high = a < b ? b : a;
+	int keep[3] = { a, b, c }, t, i, j;
+	unsigned int from = 3;
 
-	if (low > 3)
-		close_range(3, (unsigned int)low - 1, 0);
-	if (high > low + 1)
-		close_range((unsigned int)low + 1, (unsigned int)high - 1, 0);
-	close_range((unsigned int)high + 1, ~0U, 0);
+	for (i = 0; i < 3; i++)		/* in increasing order */
+		for (j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < 3; i++) {
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		if ((unsigned int)keep[i] >= from)
+			from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0U, 0);
 }
 
 /*
- * hold: take the units with undo here, then fork a child that keeps the
- * open file (the units are recorded on it) as long as the process --pid
- * names lives (default: our parent, the calling shell), or until it gets
- * SIGTERM, SIGINT or SIGHUP. Once we exit the child's is the only
- * reference, so however it ends the units come back. Taking them before
- * the fork means an interrupted wait leaves nothing behind.
+ * hold: a child takes the units with undo and keeps the open file (the
+ * units are recorded on it) for as long as the process --pid names lives
+ * (default: our parent, the calling shell), or until it gets SIGTERM,
+ * SIGINT or SIGHUP; however it ends, the units come back. The child is the
+ * acquirer, so SEMCTL_IOC_HOLDERS names it. Until it reports, it dies with
+ * us (PR_SET_PDEATHSIG) and shares our process group, so an interrupted
+ * `hold` leaves nothing held; after that a hold lasts at most until --pid
+ * exits. We print its PID once the units are held.
  */
 static int cmd_hold(int argc, char **argv)
 {
 	struct take_opts o = { 0 };
-	int fd, pidfd, ret, err;
-	pid_t child;
+	int fd, pidfd, ret, err, report[2];
+	pid_t child, self = getpid();
+	ssize_t n;
 
 	ret = parse_take("hold", argc, argv, &o, TAKE_TIMED | TAKE_HOLD);
 	if (ret)
@@ -830,24 +915,22 @@ static int cmd_hold(int argc, char **argv)
 	fd = semctl_sem_open(o.name, SEMCTL_OPEN_WRITE);
 	if (fd < 0)
 		return fail("hold", o.name, fd);
-	ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
-	failing.fd = fd;
-	failing.count = o.count;
-	if (ret == -ETIMEDOUT)
-		return o.timeout_status;
-	if (ret < 0)
-		return fail("hold", o.name, ret);
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		msg("hold: %s", strerror(errno));
+		return EX_OSERR;
+	}
 	fflush(NULL);
 	child = fork();
 	if (child < 0) {
 		msg("hold: fork: %s", strerror(errno));
-		return EX_OSERR;	/* our exit gives the units back */
+		return EX_OSERR;
 	}
 	if (child == 0) {
 		struct pollfd target = { .fd = pidfd, .events = POLLIN };
 		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		setsid();
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != self)
+			_exit(1);
 		/* `$(semctl hold ...)` returns at EOF: let go of the caller's
 		 * stdio (the semaphore fd is never 0, 1 or 2) and of the rest
 		 * of its fds (a pipe's reader would wait for us). */
@@ -856,17 +939,43 @@ static int cmd_hold(int argc, char **argv)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		close_fds_but(fd, pidfd);
+		close_fds_but(fd, pidfd, report[1]);
 		/* a kill ends the hold even where the shell ignored these */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
+		ret = take(fd, &o, SEMCTL_ACQUIRE_UNDO);
+		if (!ret && (prctl(PR_SET_PDEATHSIG, 0) || setsid() < 0))
+			ret = -errno;
+		if (write(report[1], &ret, sizeof(ret)) != sizeof(ret) || ret)
+			_exit(0);	/* nothing held, or given back now */
+		close(report[1]);
 		while (poll(&target, 1, -1) < 0 && errno == EINTR)
 			;
 		_exit(0);	/* the units come back with the open file */
 	}
-	close(fd);
+	close(report[1]);
 	close(pidfd);
+	do
+		n = read(report[0], &ret, sizeof(ret));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n != sizeof(ret)) {
+		waitpid(child, NULL, 0);
+		msg("hold: the holding process died before it held the units");
+		close(fd);
+		return EX_SOFTWARE;
+	}
+	if (ret) {
+		waitpid(child, NULL, 0);
+		failing.fd = fd;
+		failing.count = o.count;
+		ret = ret == -ETIMEDOUT ? o.timeout_status :
+					  fail("hold", o.name, ret);
+		close(fd);
+		return ret;
+	}
+	close(fd);
 	printf("%d\n", (int)child);
 	return 0;
 }

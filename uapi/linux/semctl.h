@@ -260,6 +260,60 @@ struct semctl_list {
 
 #define SEMCTL_LIST_SIZE_VER0	32
 
+/* holder flags (out) */
+#define SEMCTL_HOLDER_WAITING	0x1U	/* queued for @count units, not holding */
+#define SEMCTL_HOLDER_ASYNC	0x2U	/* ... an io_uring acquire command */
+
+/**
+ * struct semctl_holder - one entry of SEMCTL_IOC_HOLDERS
+ * @count:	units held with undo by the open file, or (WAITING) asked for
+ * @pid:	the process, as a PID in the caller's PID namespace; 0 if it
+ *		is not visible there. For a holder: the process that last
+ *		acquired with undo through the open file (an open file shared
+ *		across fork() names one of its processes).
+ * @flags:	SEMCTL_HOLDER_*
+ */
+struct semctl_holder {
+	__u64 count;
+	__s32 pid;
+	__u32 flags;
+};
+
+#define SEMCTL_HOLDER_SIZE_VER0	16
+
+/* Entries one SEMCTL_IOC_HOLDERS call writes at most. */
+#define SEMCTL_HOLDERS_MAX	128
+
+/**
+ * struct semctl_holders - argument of SEMCTL_IOC_HOLDERS on a semaphore fd
+ * @size:	sizeof(struct semctl_holders)
+ * @flags:	must be 0
+ * @entries:	user pointer to an array of @count entries of @entry_size
+ *		bytes each (struct semctl_holder, any known version)
+ * @entry_size:	sizeof(struct semctl_holder)
+ * @count:	in: room in @entries; out: entries written, at most
+ *		SEMCTL_HOLDERS_MAX
+ * @holders:	out: open files holding units with undo
+ * @waiters:	out: queued acquires (as SEMCTL_IOC_QUERY's @waiters)
+ *
+ * Who holds units and who waits, as one snapshot: first the open files
+ * holding units with undo (in the order they first took them), then the
+ * queued acquires in FIFO order. Units taken without undo belong to no
+ * one the kernel could name and are not listed. When @holders + @waiters
+ * exceeds what was written, the rest was left out. Needs the read right.
+ */
+struct semctl_holders {
+	__u32 size;
+	__u32 flags;
+	__u64 entries;
+	__u32 entry_size;
+	__u32 count;
+	__u64 holders;
+	__u64 waiters;
+};
+
+#define SEMCTL_HOLDERS_SIZE_VER0	40
+
 /*
  * Asynchronous acquire through io_uring: IORING_OP_URING_CMD on a
  * semaphore fd, with sqe->cmd_op one of the commands below and the
@@ -301,5 +355,6 @@ struct semctl_uring_cancel {
 #define SEMCTL_IOC_RELEASE	_IOWR(SEMCTL_IOC_MAGIC, 0x11, struct semctl_release)
 #define SEMCTL_IOC_QUERY	_IOWR(SEMCTL_IOC_MAGIC, 0x12, struct semctl_info)
 #define SEMCTL_IOC_POISON	_IOW(SEMCTL_IOC_MAGIC, 0x13, struct semctl_poison)
+#define SEMCTL_IOC_HOLDERS	_IOWR(SEMCTL_IOC_MAGIC, 0x14, struct semctl_holders)
 
 #endif /* _UAPI_LINUX_SEMCTL_H */
