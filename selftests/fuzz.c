@@ -67,7 +67,7 @@ static bool chance(uint32_t one_in)
 
 enum call {
 	C_CREATE, C_OPEN, C_UNLINK, C_LIST, C_DEV_OTHER,
-	C_ACQUIRE, C_RELEASE, C_QUERY, C_POISON, C_SEM_OTHER,
+	C_ACQUIRE, C_RELEASE, C_QUERY, C_POISON, C_HOLDERS, C_SEM_OTHER,
 	C_SEM_READ, C_SEM_WRITE, C_DEV_READ, C_DEV_WRITE,
 	C_POLL, C_DUP, C_CLOSE, C_FCNTL, C_BOGUS_FD,
 	C_URING_ACQUIRE, C_URING_CANCEL, C_URING_OTHER, C_URING_DEV,
@@ -77,7 +77,7 @@ enum call {
 
 static const char *const call_name[C_NR] = {
 	"CREATE", "OPEN", "UNLINK", "LIST", "dev-ioctl-other",
-	"ACQUIRE", "RELEASE", "QUERY", "POISON", "sem-ioctl-other",
+	"ACQUIRE", "RELEASE", "QUERY", "POISON", "HOLDERS", "sem-ioctl-other",
 	"sem-read", "sem-write", "dev-read", "dev-write",
 	"poll", "dup", "close", "fcntl", "bogus-fd",
 	"uring-ACQUIRE", "uring-CANCEL", "uring-other-op", "uring-on-dev",
@@ -100,6 +100,7 @@ static const int *const allowed[C_NR] = {
 	[C_RELEASE] = E(EFAULT, EINVAL, E2BIG, EBADF, EOVERFLOW),
 	[C_QUERY] = E(EFAULT, EINVAL, E2BIG, EBADF),
 	[C_POISON] = E(EFAULT, EINVAL, E2BIG, EBADF),
+	[C_HOLDERS] = E(EFAULT, EINVAL, E2BIG, EBADF, ENOMEM),
 	[C_SEM_OTHER] = E(ENOTTY),
 	[C_SEM_READ] = E(EINVAL, EFAULT, EAGAIN, EBADF, EINTR, EIDRM, ERANGE),
 	[C_SEM_WRITE] = E(EINVAL, EFAULT, EOVERFLOW, EBADF),
@@ -637,8 +638,10 @@ static unsigned long pick_cmd(bool dev, unsigned long *base_out)
 	};
 	static const unsigned long sem_cmds[] = {
 		SEMCTL_IOC_ACQUIRE, SEMCTL_IOC_RELEASE, SEMCTL_IOC_QUERY,
-		SEMCTL_IOC_POISON,
+		SEMCTL_IOC_POISON, SEMCTL_IOC_HOLDERS,
 	};
+	const uint32_t nr_dev = sizeof(dev_cmds) / sizeof(dev_cmds[0]);
+	const uint32_t nr_sem = sizeof(sem_cmds) / sizeof(sem_cmds[0]);
 	unsigned long cmd;
 
 	switch (rnd(10)) {
@@ -657,10 +660,10 @@ static unsigned long pick_cmd(bool dev, unsigned long *base_out)
 		break;
 	}
 	case 2:	/* the other kind's */
-		cmd = dev ? sem_cmds[rnd(4)] : dev_cmds[rnd(4)];
+		cmd = dev ? sem_cmds[rnd(nr_sem)] : dev_cmds[rnd(nr_dev)];
 		break;
 	default:
-		cmd = dev ? dev_cmds[rnd(4)] : sem_cmds[rnd(4)];
+		cmd = dev ? dev_cmds[rnd(nr_dev)] : sem_cmds[rnd(nr_sem)];
 		if (chance(3))	/* other size bits: ignored */
 			cmd = (cmd & ~((unsigned long)_IOC_SIZEMASK <<
 				       _IOC_SIZESHIFT)) |
@@ -825,6 +828,21 @@ static void fuzz_sem_ioctl(int fd)
 		len = fill_struct(&a, sizeof(a),
 				  rnd_size(SEMCTL_POISON_SIZE_VER0, sizeof(a)));
 		c = C_POISON;
+	} else if (base == BASE(SEMCTL_IOC_HOLDERS)) {
+		static __thread uint8_t out[2 * PG];
+		struct semctl_holders a = {
+			.flags = chance(8) ? (uint32_t)rnd64() : 0,
+			.entries = (uint64_t)(uintptr_t)(rnd(4) ? (void *)out :
+							 ptr_special()),
+			.entry_size = rnd(2) ? sizeof(struct semctl_holder) :
+					       rnd(64),
+			.count = rnd(2) ? rnd(4) : (uint32_t)rnd64(),
+			.holders = chance(8) ? rnd64() : 0,
+		};
+
+		len = fill_struct(&a, sizeof(a),
+				  rnd_size(SEMCTL_HOLDERS_SIZE_VER0, sizeof(a)));
+		c = C_HOLDERS;
 	} else {
 		for (size_t k = 0; k < 64; k++)
 			sbuf[k] = (uint8_t)rnd64();
