@@ -238,6 +238,7 @@ void uring_fd_release(struct ustate *u);
 int uring_fd_reaped(struct ustate *u, const struct io_uring_cqe *cqe);
 void uring_prep_read(struct ustate *u, struct io_uring_sqe *sqe);
 const char *uring_semctl_na(void);
+int uring_semctl_open(struct ustate *u);
 
 /* ------------------------------------------------------------------ */
 /* the rows (rows/), in the order they run */

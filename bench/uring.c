@@ -96,6 +96,13 @@ const char *uring_semctl_na(void)
 	return env.devfd < 0 ? "no /dev/semctl" : NULL;
 }
 
+/* the semctl peers: an anonymous semaphore at 0, no maximum */
+int uring_semctl_open(struct ustate *u)
+{
+	u->fd = sc_create(0, 0, NULL, 0);
+	return u->fd < 0 ? -1 : 0;
+}
+
 /* the fd-based peers: write(2) of 1 releases, a completion is a unit */
 void uring_fd_release(struct ustate *u)
 {

@@ -16,12 +16,6 @@ static const char *na(void)
 	return why;
 }
 
-static int open_sem(struct ustate *u)
-{
-	u->fd = sc_create(0, 0, NULL, 0);
-	return u->fd < 0 ? -1 : 0;
-}
-
 static void prep_acquire(struct ustate *u, struct io_uring_sqe *sqe)
 {
 	prep_semctl_acquire(sqe, u->fd, 1);
@@ -30,7 +24,7 @@ static void prep_acquire(struct ustate *u, struct io_uring_sqe *sqe)
 const struct upeer upeer_semctl_cmd = {
 	.name = "semctl uring_cmd",
 	.na = na,
-	.open = open_sem,
+	.open = uring_semctl_open,
 	.prep_acquire = prep_acquire,
 	.release = uring_fd_release,
 	.reaped = uring_fd_reaped,

@@ -13,7 +13,6 @@
 
 #include "../bench.h"
 
-
 /* 6a: release cost with N waiters queued that it does not wake. */
 
 #define BIG 32767	/* SysV SEMVMX; the waiters want all of it */

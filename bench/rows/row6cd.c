@@ -225,9 +225,12 @@ static void raise_nofile(int want)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static struct cell cc[NRKIND][NLEVEL];
-static double mem_per[NPOP + 1], mem_obj[NPOP + 1];
-static int mem_n[NPOP + 1];
+/* What ramp() measures for row6cd() to print. */
+struct ramp_res {
+	struct cell cc[NRKIND][NLEVEL];	/* 6c */
+	double mem_per[NPOP + 1], mem_obj[NPOP + 1];	/* 6d */
+	int mem_n[NPOP + 1];
+};
 
 /* Bytes in allocated slab objects, all caches (/proc/slabinfo, root). */
 static double slab_obj_bytes(void)
@@ -252,7 +255,8 @@ static double slab_obj_bytes(void)
  * previous rows, grow one population by @n and divide the growth of Slab
  * (/proc/meminfo: pages) and of the allocated slab objects (slabinfo).
  */
-static void mem_one(int pop, struct population *p, int n)
+static void mem_one(struct ramp_res *rs, int pop, struct population *p,
+		    int n)
 {
 	double o0, o1;
 	long kb0, kb1;
@@ -287,12 +291,12 @@ static void mem_one(int pop, struct population *p, int n)
 			return;
 	}
 	if (kb0 >= 0 && kb1 >= 0)
-		mem_per[pop] = (kb1 - kb0) * 1024.0 / n;
-	mem_obj[pop] = (o1 - o0) / n;
-	mem_n[pop] = n;
+		rs->mem_per[pop] = (kb1 - kb0) * 1024.0 / n;
+	rs->mem_obj[pop] = (o1 - o0) / n;
+	rs->mem_n[pop] = n;
 }
 
-static void mem_measure(struct population *p)
+static void mem_measure(struct ramp_res *rs, struct population *p)
 {
 	int pop, n;
 
@@ -306,12 +310,12 @@ static void mem_measure(struct population *p)
 			n = sysv_max_sets() - 100;
 		note("row 6d: memory of %d × %s", n,
 		     pop < NPOP ? pop_name[pop] : "semctl anonymous + fd");
-		mem_one(pop, p, n);
+		mem_one(rs, pop, p, n);
 	}
 }
 
 /* Grow each population level by level, timing its create/close ops. */
-static void ramp(void)
+static void ramp(struct ramp_res *rs)
 {
 	int max_level = opt.smoke ? 1000 : 100000;
 	uint64_t budget = opt.smoke ? 3000000000ULL : 45000000000ULL;
@@ -319,9 +323,9 @@ static void ramp(void)
 	struct population p = { 0 };
 	int pop, rk, l, r, i, seq = 0;
 
-	memset(cc, 0, sizeof(cc));
+	memset(rs->cc, 0, sizeof(rs->cc));
 	for (pop = 0; pop <= NPOP; pop++)
-		mem_per[pop] = mem_obj[pop] = NAN;
+		rs->mem_per[pop] = rs->mem_obj[pop] = NAN;
 	raise_nofile(max_level + 1000);
 	/* semctl.ko's per-user and per-namespace limits default to 65536 */
 	raise_knob("/sys/module/semctl/parameters/max_per_user", 2L * max_level);
@@ -335,7 +339,7 @@ static void ramp(void)
 			for (rk = 0; rk < NRKIND; rk++)
 				if (pop_of(rk) == pop)
 					for (l = 0; l < NLEVEL; l++)
-						cc[rk][l].na = "no /dev/semctl";
+						rs->cc[rk][l].na = "no /dev/semctl";
 			continue;
 		}
 		for (l = 0; l < NLEVEL; l++) {
@@ -352,7 +356,7 @@ static void ramp(void)
 			if (na) {
 				for (rk = 0; rk < NRKIND; rk++)
 					if (pop_of(rk) == pop)
-						cc[rk][l].na = na;
+						rs->cc[rk][l].na = na;
 				continue;
 			}
 			for (rk = 0; rk < NRKIND; rk++) {
@@ -367,32 +371,34 @@ static void ramp(void)
 							break;
 					}
 					if (err) {
-						cc[rk][l].na = strerror(-err);
+						rs->cc[rk][l].na = strerror(-err);
 						break;
 					}
-					cell_add(&cc[rk][l],
+					cell_add(&rs->cc[rk][l],
 						 (double)(now_ns() - t0) / batch);
 				}
 			}
 		}
 		pop_clear(pop, &p);
 	}
-	mem_measure(&p);
+	mem_measure(rs, &p);
 	free(p.ids);
 }
 
 void row6cd(void)
 {
+	static struct ramp_res res;
+	struct ramp_res *rs = &res;
 	int i, l;
 
 	note("row 6c: create/close ramp");
-	ramp();
+	ramp(rs);
 	for (i = 0; i < NRKIND; i++)
 		for (l = 0; l < NLEVEL; l++)
-			if (cell_ok(&cc[i][l]))
+			if (cell_ok(&rs->cc[i][l]))
 				printf("@data create %s %d %g\n",
 				       rkind_name[i], levels[l],
-				       cell_med(&cc[i][l]));
+				       cell_med(&rs->cc[i][l]));
 	printf("\n**6c. Create/open/close cost with N semaphores alive** (ns per operation).\n"
 	       "The alive semctl semaphores are named ones with no fd open (they live in the name table);\n"
 	       "eventfds are open fds; SysV sets stop at SEMMNI.\n");
@@ -408,7 +414,7 @@ void row6cd(void)
 		for (i = 0; i < NRKIND; i++) {
 			printf("| %s |", rkind_name[i]);
 			for (l = 0; l < NLEVEL; l++)
-				put_cell(&cc[i][l], U_NS);
+				put_cell(&rs->cc[i][l], U_NS);
 			printf("\n");
 		}
 	}
@@ -418,19 +424,20 @@ void row6cd(void)
 		const char *nm = i < NPOP ? pop_name[i] :
 			"semctl, anonymous, fd open";
 
-		if (isnan(mem_per[i]))
+		if (isnan(rs->mem_per[i]))
 			printf("| %s | n/a | n/a | |\n", nm);
 		else
-			printf("| %s | %.0f | %.0f | %d |\n", nm, mem_obj[i],
-			       mem_per[i], mem_n[i]);
+			printf("| %s | %.0f | %.0f | %d |\n", nm,
+			       rs->mem_obj[i], rs->mem_per[i], rs->mem_n[i]);
 	}
 	{
 		/* slabinfo (object bytes) when readable, else meminfo */
-		double m = isnan(mem_obj[POP_SEMCTL]) ? mem_per[POP_SEMCTL] :
-			mem_obj[POP_SEMCTL];
-		double a = isnan(mem_obj[NPOP]) ? mem_per[NPOP] : mem_obj[NPOP];
-		double e = isnan(mem_obj[POP_EVENTFD]) ? mem_per[POP_EVENTFD] :
-			mem_obj[POP_EVENTFD];
+		double m = isnan(rs->mem_obj[POP_SEMCTL]) ?
+			rs->mem_per[POP_SEMCTL] : rs->mem_obj[POP_SEMCTL];
+		double a = isnan(rs->mem_obj[NPOP]) ? rs->mem_per[NPOP] :
+			rs->mem_obj[NPOP];
+		double e = isnan(rs->mem_obj[POP_EVENTFD]) ?
+			rs->mem_per[POP_EVENTFD] : rs->mem_obj[POP_EVENTFD];
 
 		printf("\nTarget ≤ 256 bytes per semaphore, applied to the semctl semaphore alone (named, no fd;\n"
 		       "slab object bytes): %.0f B, %s. An open fd adds a struct file (and its dentry/inode\n"
