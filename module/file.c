@@ -19,9 +19,9 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
-#include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
